@@ -1,0 +1,111 @@
+# The loaded model and what the HTTP routes do with it. No plumber here: each handler takes
+# plain values and returns list(status, body) with body a JSON string, so tests call them
+# directly.
+
+new_service <- function(model_dir, debug = FALSE) {
+  svc <- new.env(parent = emptyenv())
+  svc$model_dir <- normalizePath(model_dir, mustWork = FALSE)
+  svc$debug <- debug
+  svc$state <- "loading"
+  svc$error <- NULL
+  svc
+}
+
+model_files <- function(model_dir) {
+  list(
+    model = file.path(model_dir, "model.rds"),
+    schema = file.path(model_dir, "model.json"),
+    score = file.path(model_dir, "score.R")
+  )
+}
+
+# Loads the model, its schema and its scorer, then scores the schema's example row once.
+# Leaves svc$state "ready", or "failed" with svc$error.
+load_service <- function(svc) {
+  started <- Sys.time()
+  files <- model_files(svc$model_dir)
+  tryCatch({
+    if (!file.exists(files$model)) stop(sprintf("no model.rds in %s", svc$model_dir))
+    svc$model <- readRDS(files$model)
+    schema <- if (file.exists(files$schema)) read_schema(files$schema) else NULL
+    attach_packages(c(model_packages(svc$model), unlist(schema$packages)))
+    svc$scorer <- load_scorer(svc$model, files$score)
+    svc$schema <- if (is.null(schema)) describe_model(svc$model, svc$scorer) else schema
+    example <- schema_example(svc$schema)
+    normalise_prediction(svc$scorer$fn(example, svc$scorer$default_type), nrow(example))
+    svc$load_seconds <- as.numeric(difftime(Sys.time(), started, units = "secs"))
+    svc$state <- "ready"
+  }, error = function(e) {
+    svc$state <- "failed"
+    svc$error <- conditionMessage(e)
+    message("model failed to load: ", conditionMessage(e))
+  })
+  invisible(svc)
+}
+
+json_response <- function(status, body) list(status = as.integer(status), body = body, type = "application/json")
+
+problem_response <- function(err) {
+  list(status = as.integer(err$status), body = to_json(problem_body(err)), type = "application/problem+json")
+}
+
+live_route <- function(svc) json_response(200L, to_json(list(status = "live")))
+
+ready_route <- function(svc) {
+  if (identical(svc$state, "ready")) return(json_response(200L, to_json(list(status = "ready"))))
+  body <- list(status = svc$state)
+  if (!is.null(svc$error)) body$detail <- svc$error
+  json_response(503L, to_json(body))
+}
+
+package_versions <- function(model) {
+  pkgs <- unique(c("plumber", "jsonlite", unlist(lapply(class(model), function(cls) {
+    ns <- tryCatch(environmentName(environment(utils::getS3method("predict", cls))), error = function(e) "")
+    if (nzchar(ns) && ns != "R_GlobalEnv") ns else character()
+  }))))
+  stats::setNames(lapply(pkgs, function(p) as.character(utils::packageVersion(p))), pkgs)
+}
+
+metadata_route <- function(svc) {
+  if (!identical(svc$state, "ready")) return(problem_response(scoring_error(503L, "not_ready", "The model is not loaded yet.")))
+  json_response(200L, to_json(list(
+    modelClass = I(class(svc$model)),
+    r = paste(R.version$major, R.version$minor, sep = "."),
+    packages = package_versions(svc$model),
+    customScore = svc$scorer$custom,
+    types = I(svc$scorer$types),
+    defaultType = svc$scorer$default_type,
+    schema = svc$schema
+  )))
+}
+
+run_scorer <- function(svc, newdata, type) {
+  withCallingHandlers(
+    tryCatch(normalise_prediction(svc$scorer$fn(newdata, type), nrow(newdata)), error = function(e) {
+      message("prediction failed: ", conditionMessage(e))
+      detail <- if (svc$debug) conditionMessage(e) else "The model could not score these rows."
+      abort_scoring(500L, "prediction_failed", detail)
+    }),
+    warning = function(w) invokeRestart("muffleWarning")
+  )
+}
+
+score_route <- function(svc, raw_body, content_type = "application/json") {
+  tryCatch({
+    if (!identical(svc$state, "ready")) abort_scoring(503L, "not_ready", "The model is not loaded yet.")
+    if (!is.null(content_type) && nzchar(content_type) && !grepl("^application/([a-z.+-]+\\+)?json", tolower(content_type))) {
+      abort_scoring(415L, "unsupported_media_type", "Send the rows as application/json.")
+    }
+    request <- parse_score_request(raw_body)
+    type <- if (is.null(request$type)) svc$scorer$default_type else request$type
+    if (!(type %in% svc$scorer$types)) {
+      abort_scoring(422L, "unsupported_type",
+                    sprintf("This model offers the prediction types: %s.", paste(svc$scorer$types, collapse = ", ")),
+                    list(field_error("type", "is not offered by this model", pointer = "/type")))
+    }
+    newdata <- coerce_columns(request$columns, svc$schema$features, request$n, request_pointer(request))
+    pred <- run_scorer(svc, newdata, type)
+    json_response(200L, paste0('{"type":', to_json(type), ',"rows":', request$n,
+                               ',"predictions":', predictions_json(pred), "}"))
+  }, scoring_error = problem_response)
+}
