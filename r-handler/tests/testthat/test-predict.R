@@ -96,3 +96,10 @@ test_that("a non-JSON content type is a 415", {
   svc <- loaded_service("boston-rf")
   expect_identical(score_route(svc, charToRaw("a,b"), "text/csv")$status, 415L)
 })
+
+test_that("before loading, /ready is 503 loading and /live is 200", {
+  svc <- new_service(model_dir("boston-rf"))
+  expect_identical(ready_route(svc)$status, 503L)
+  expect_identical(json_of(ready_route(svc))$status, "loading")
+  expect_identical(live_route(svc)$status, 200L)
+})
