@@ -1,10 +1,35 @@
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /**
  * The app's settings, read from the environment once, validated together, and frozen.
- * Nothing else reads process.env.
+ * Nothing else reads process.env. Each setting and its default is listed in the README.
  */
 export interface Config {
-  /** The Rscript executable that runs the R handler. */
+  /** Connection string of the storage account holding models (Azurite locally). */
+  storageConnection: string;
+  modelsContainer: string;
+  /** The model POST /api/score uses; empty means "the only model, if there is one". */
+  defaultModel: string;
+  /** Models whose workers start with the app rather than on first use. */
+  preloadModels: string[];
   rscript: string;
+  /** R processes per loaded model version. */
+  workersPerModel: number;
+  workerReadyTimeoutMs: number;
+  /** Time from receiving a scoring request to answering it; past it, 504. */
+  scoreTimeoutMs: number;
+  /** Requests that may wait for a busy model version before 503. */
+  scoreQueueLimit: number;
+  /** Rows merged into one R call at most; 1 turns micro-batching off. */
+  microBatchMaxRows: number;
+  maxBodyBytes: number;
+  maxRows: number;
+  modelCacheDir: string;
+  /** How often model versions and aliases are re-read from storage. */
+  modelRefreshMs: number;
+  /** A version no alias points at is stopped after this long unused. */
+  modelIdleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -15,12 +40,61 @@ export class ConfigError extends Error {
   }
 }
 
+const NAME = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
+
 export function readConfig(env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
-  const rscript = env.R_SCRIPT?.trim() || 'Rscript';
+  const text = (key: string, fallback: string): string => {
+    const v = env[key]?.trim();
+    return v === undefined || v === '' ? fallback : v;
+  };
+  const int = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[key]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${key} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const list = (key: string, fallback: string[]): string[] => {
+    const raw = env[key]?.trim();
+    return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
+  };
+
+  const storageConnection = text('MODEL_STORAGE', text('AzureWebJobsStorage', ''));
+  if (storageConnection === '') problems.push('AzureWebJobsStorage (or MODEL_STORAGE) must name the storage account holding models');
+  const modelsContainer = text('MODELS_CONTAINER', 'models');
+  if (!NAME.test(modelsContainer)) problems.push(`MODELS_CONTAINER "${modelsContainer}" is not a valid container name`);
+  const defaultModel = text('DEFAULT_MODEL', '');
+
+  const config: Config = {
+    storageConnection: storageConnection === 'UseDevelopmentStorage=true' ? developmentStorage : storageConnection,
+    modelsContainer,
+    defaultModel,
+    preloadModels: list('PRELOAD_MODELS', defaultModel ? [defaultModel] : []),
+    rscript: text('R_SCRIPT', 'Rscript'),
+    workersPerModel: int('R_WORKERS', availableParallelism(), 1, 64),
+    workerReadyTimeoutMs: int('R_READY_TIMEOUT_MS', 120_000, 1000),
+    scoreTimeoutMs: int('SCORE_TIMEOUT_MS', 30_000, 10),
+    scoreQueueLimit: int('SCORE_QUEUE_LIMIT', 256, 0),
+    microBatchMaxRows: int('MICRO_BATCH_MAX_ROWS', 1000, 1),
+    maxBodyBytes: int('MAX_BODY_BYTES', 4 * 1024 * 1024, 1024),
+    maxRows: int('MAX_ROWS', 10_000, 1),
+    modelCacheDir: text('MODEL_CACHE_DIR', join(tmpdir(), 'r-scoring', 'models')),
+    modelRefreshMs: int('MODEL_REFRESH_MS', 2000, 100),
+    modelIdleMs: int('MODEL_IDLE_MS', 600_000, 1000),
+  };
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ rscript });
+  return Object.freeze(config);
 }
+
+/** Azurite's well-known development account, as `UseDevelopmentStorage=true` means. */
+export const developmentStorage =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;';
 
 let current: Config | undefined;
 

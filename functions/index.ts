@@ -1,2 +1,23 @@
 // The Functions app's entry: importing each function file registers it with the host.
-import './http/healthLive.js';
+import { app } from '@azure/functions';
+import { config } from './config.js';
+import { models, shutdown } from './runtime.js';
+import './http/health.js';
+import './http/models.js';
+import './http/openapi.js';
+import './http/score.js';
+
+// Request bodies arrive as streams, so an oversized body is refused before it is all read.
+app.setup({ enableHttpStream: true });
+
+app.hook.appStart(async () => {
+  for (const name of config().preloadModels) {
+    await models()
+      .preload(name)
+      .catch((err: unknown) => console.warn(`preloading model ${name} failed: ${(err as Error).message}`));
+  }
+});
+
+app.hook.appTerminate(async () => {
+  await shutdown();
+});

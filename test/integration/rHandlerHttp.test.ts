@@ -5,20 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rHandlerDir } from '../../functions/paths.js';
 import { callRHandler } from '../../functions/workers/rHandlerClient.js';
 import { startRProcess, type RProcess } from '../../functions/workers/rProcess.js';
-import { sampleModelsDir } from '../setup/sampleModels.js';
-
-/** R's own predict() on rows of a prototype, printed with 17 significant digits. */
-async function rPredict(model: string, rowsExpr: string, type = ''): Promise<unknown> {
-  const script = `
-    suppressPackageStartupMessages({library(randomForest)})
-    dir <- "${join(sampleModelsDir, model)}"
-    m <- readRDS(file.path(dir, "model.rds")); proto <- readRDS(file.path(dir, "prototype.rds"))
-    rows <- ${rowsExpr}
-    p <- predict(m, rows${type ? `, type = "${type}"` : ''})
-    if (is.matrix(p)) { cat("[", paste(apply(p, 1, function(r) paste0("{", paste0('"', colnames(p), '":', sprintf("%.17g", r), collapse = ","), "}")), collapse = ","), "]") } else cat("[", paste(sprintf("%.17g", p), collapse = ","), "]")`;
-  const { stdout } = await execa('Rscript', ['-e', script]);
-  return JSON.parse(stdout);
-}
+import { sampleModelsDir } from '../../scripts/samples.js';
+import { rPredict } from '../helpers/r.js';
 
 async function rowsJson(model: string, rowsExpr: string): Promise<string> {
   const script = `

@@ -1,16 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../functions/config.js';
+import { ConfigError, developmentStorage, readConfig } from '../../functions/config.js';
+
+const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
 describe('readConfig', () => {
-  it('defaults the R executable to Rscript on the PATH', () => {
-    expect(readConfig({}).rscript).toBe('Rscript');
+  it('fills every setting with its default', () => {
+    const c = readConfig(base);
+    expect(c).toMatchObject({ rscript: 'Rscript', modelsContainer: 'models', defaultModel: '', preloadModels: [], maxRows: 10_000, microBatchMaxRows: 1000 });
+    expect(c.workersPerModel).toBeGreaterThanOrEqual(1);
   });
 
-  it('takes R_SCRIPT when set', () => {
-    expect(readConfig({ R_SCRIPT: '/opt/R/bin/Rscript' }).rscript).toBe('/opt/R/bin/Rscript');
+  it('expands UseDevelopmentStorage=true to the Azurite account', () => {
+    expect(readConfig(base).storageConnection).toBe(developmentStorage);
+  });
+
+  it('prefers MODEL_STORAGE over AzureWebJobsStorage', () => {
+    expect(readConfig({ ...base, MODEL_STORAGE: 'AccountName=x' }).storageConnection).toBe('AccountName=x');
+  });
+
+  it('preloads the default model unless told otherwise', () => {
+    expect(readConfig({ ...base, DEFAULT_MODEL: 'boston' }).preloadModels).toEqual(['boston']);
+    expect(readConfig({ ...base, DEFAULT_MODEL: 'boston', PRELOAD_MODELS: 'a, b' }).preloadModels).toEqual(['a', 'b']);
+  });
+
+  it('reports every bad setting at once', () => {
+    let error: unknown;
+    try {
+      readConfig({ R_WORKERS: '0', MAX_ROWS: 'many', MODELS_CONTAINER: 'Bad_Name' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const key of ['AzureWebJobsStorage', 'R_WORKERS', 'MAX_ROWS', 'MODELS_CONTAINER']) expect(problems).toContain(key);
   });
 
   it('returns a frozen object', () => {
-    expect(Object.isFrozen(readConfig({}))).toBe(true);
+    expect(Object.isFrozen(readConfig(base))).toBe(true);
   });
 });

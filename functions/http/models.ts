@@ -1,0 +1,72 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { isValidName } from '../models/names.js';
+import { defaultVersion } from '../models/registry.js';
+import { models } from '../runtime.js';
+import { rowJsonSchema } from '../scoring/inputValidator.js';
+import type { ModelIndex } from '../storage/modelStore.js';
+import { AppError } from '../errors.js';
+import { answerError } from './respond.js';
+
+function summary(index: ModelIndex) {
+  return {
+    name: index.name,
+    versions: index.versions,
+    aliases: index.aliases,
+    defaultVersion: defaultVersion(index) ?? null,
+    links: { self: `/api/models/${index.name}`, score: `/api/models/${index.name}/score` },
+  };
+}
+
+/** GET /api/models: every model with its versions and aliases. */
+export async function listModels(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    return { status: 200, jsonBody: { models: (await models().listModels()).map(summary) } };
+  } catch (err) {
+    return answerError(err, request, context);
+  }
+}
+
+/** GET /api/models/{name}: one model's versions and aliases. */
+export async function getModel(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const name = request.params.name as string;
+    const index = isValidName(name) ? await models().getIndex(name) : undefined;
+    if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
+    return { status: 200, jsonBody: summary(index) };
+  } catch (err) {
+    return answerError(err, request, context);
+  }
+}
+
+/** GET /api/models/{name}/versions/{version}: the input schema and an example request. */
+export async function getModelVersion(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const registry = models();
+    const stored = await registry.findVersion(request.params.name as string, request.params.version);
+    const schema = await registry.schemaOf(stored);
+    const index = await registry.getIndex(stored.name);
+    const example = schema.example ?? {};
+    return {
+      status: 200,
+      jsonBody: {
+        name: stored.name,
+        version: stored.version,
+        aliases: Object.entries(index?.aliases ?? {}).filter(([, v]) => v === stored.version).map(([a]) => a),
+        publishedAt: stored.publishedAt ?? null,
+        customScore: stored.files.includes('score.R'),
+        features: schema.features,
+        predictionTypes: schema.output.types,
+        defaultType: schema.output.defaultType,
+        inputSchema: rowJsonSchema(schema),
+        exampleRequest: { data: [example] },
+        links: { score: `/api/models/${stored.name}/versions/${stored.version}/score` },
+      },
+    };
+  } catch (err) {
+    return answerError(err, request, context);
+  }
+}
+
+app.http('listModels', { route: 'models', methods: ['GET'], authLevel: 'function', handler: listModels });
+app.http('getModel', { route: 'models/{name}', methods: ['GET'], authLevel: 'function', handler: getModel });
+app.http('getModelVersion', { route: 'models/{name}/versions/{version}', methods: ['GET'], authLevel: 'function', handler: getModelVersion });

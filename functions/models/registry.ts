@@ -1,0 +1,281 @@
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { AppError } from '../errors.js';
+import { InputValidator } from '../scoring/inputValidator.js';
+import { parseModelSchema, type ModelSchema } from '../scoring/modelSchema.js';
+import type { ModelIndex, ModelStore, StoredVersion } from '../storage/modelStore.js';
+import type { PoolStats, WorkerPool } from '../workers/workerPool.js';
+import { defaultAliases, isValidName } from './names.js';
+
+/** A model version with its schema, validator and R workers, ready to take requests. */
+export interface LoadedVersion {
+  name: string;
+  version: string;
+  tag: string;
+  dir: string;
+  schema: ModelSchema;
+  validator: InputValidator;
+  pool: WorkerPool;
+}
+
+export interface RegistryOptions {
+  store: Pick<ModelStore, 'listModelNames' | 'getIndex' | 'getVersion' | 'download' | 'readText'>;
+  cacheDir: string;
+  createPool(dir: string, schema: ModelSchema): WorkerPool;
+  refreshMs: number;
+  idleMs: number;
+  defaultModel: string;
+}
+
+interface Cached<T> {
+  value: T;
+  fetchedAt: number;
+  refreshing: Promise<void> | undefined;
+}
+
+/**
+ * Which model versions exist, which version each name and alias means now, and the R
+ * workers of the versions in use. Storage is re-read every refreshMs in the background;
+ * when an alias moves to a version, that version's workers start before requests switch
+ * to it, and versions nobody points at are stopped once idle.
+ */
+export class ModelRegistry {
+  readonly #o: RegistryOptions;
+  readonly #indexes = new Map<string, Cached<ModelIndex | undefined>>();
+  readonly #versions = new Map<string, Cached<StoredVersion | undefined>>();
+  readonly #loading = new Map<string, Promise<LoadedVersion>>();
+  readonly #loaded = new Map<string, LoadedVersion>();
+  #names: Cached<string[]> | undefined;
+  #sweeper: NodeJS.Timeout;
+  #sweeping = false;
+  #closed = false;
+
+  constructor(options: RegistryOptions) {
+    this.#o = options;
+    this.#sweeper = setInterval(() => {
+      if (this.#sweeping) return;
+      this.#sweeping = true;
+      void this.#sweep().finally(() => (this.#sweeping = false));
+    }, options.refreshMs);
+    this.#sweeper.unref?.();
+  }
+
+  /** The version a request means: a version, an alias, or (none given) production, then latest. */
+  async resolve(name: string | undefined, ref?: string): Promise<LoadedVersion> {
+    const model = name ?? (await this.defaultModelName());
+    const stored = await this.findVersion(model, ref);
+    return this.#load(stored);
+  }
+
+  /** The stored version a name and version-or-alias mean, or a 404. */
+  async findVersion(name: string, ref?: string): Promise<StoredVersion> {
+    if (!isValidName(name)) throw new AppError('model_not_found', `There is no model named "${name}".`);
+    let index = await this.getIndex(name);
+    let version = index && (ref === undefined ? defaultVersion(index) : resolveRef(index, ref));
+    if (version === undefined) {
+      // Perhaps just published: look again now rather than at the next refresh.
+      index = await this.#refetchIndex(name);
+      version = index && (ref === undefined ? defaultVersion(index) : resolveRef(index, ref));
+    }
+    if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
+    if (version === undefined || !isValidName(version)) {
+      throw new AppError('version_not_found', `Model "${name}" has no version or alias "${ref ?? defaultAliases.join('" or "')}".`);
+    }
+    const stored = await this.#cached(this.#versions, `${name}/${version}`, () => this.#o.store.getVersion(name, version), (old, next) =>
+      this.#warmIfReplacing(old, next),
+    );
+    if (!stored) throw new AppError('version_not_found', `Model "${name}" has no complete version "${version}".`);
+    return stored;
+  }
+
+  async getIndex(name: string): Promise<ModelIndex | undefined> {
+    return this.#cached(this.#indexes, name, () => this.#o.store.getIndex(name), (old, next) => this.#warmIfRetargeted(name, old, next));
+  }
+
+  /** Re-reads an index at once, at most every RECHECK_MS per model, so misses cannot flood storage. */
+  async #refetchIndex(name: string): Promise<ModelIndex | undefined> {
+    const entry = this.#indexes.get(name);
+    if (entry && Date.now() - entry.fetchedAt < RECHECK_MS) return entry.value;
+    const value = await this.#o.store.getIndex(name);
+    this.#indexes.set(name, { value, fetchedAt: Date.now(), refreshing: undefined });
+    this.#names = undefined;
+    return value;
+  }
+
+  async listModels(): Promise<ModelIndex[]> {
+    const names = await this.#modelNames();
+    const indexes = await Promise.all(names.map((n) => this.getIndex(n)));
+    return indexes.filter((i): i is ModelIndex => i !== undefined);
+  }
+
+  /** A version's schema, read from storage without starting R. */
+  async schemaOf(stored: StoredVersion): Promise<ModelSchema> {
+    const loaded = this.#loaded.get(keyOf(stored));
+    if (loaded) return loaded.schema;
+    return parseModelSchema(await this.#o.store.readText(stored.name, stored.version, 'model.json'));
+  }
+
+  async defaultModelName(): Promise<string> {
+    if (this.#o.defaultModel) return this.#o.defaultModel;
+    const names = await this.#modelNames();
+    if (names.length === 1) return names[0] as string;
+    throw new AppError(
+      'no_default_model',
+      names.length === 0
+        ? 'No model is published yet.'
+        : `Several models are published (${names.join(', ')}): name one in the path, or set DEFAULT_MODEL.`,
+    );
+  }
+
+  /** Starts the workers of a model's default version now, rather than on first use. */
+  async preload(name: string): Promise<void> {
+    const loaded = await this.resolve(name);
+    await loaded.pool.ready();
+  }
+
+  /** Each loaded version's workers, for health and readiness. */
+  pools(): { name: string; version: string; stats: PoolStats }[] {
+    return [...this.#loaded.values()].map((l) => ({ name: l.name, version: l.version, stats: l.pool.stats() }));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    const loading = [...this.#loading.values()];
+    await Promise.allSettled(loading);
+    await Promise.all([...this.#loaded.values()].map((l) => l.pool.close()));
+    this.#loaded.clear();
+  }
+
+  async #modelNames(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.#names || now - this.#names.fetchedAt > this.#o.refreshMs) {
+      this.#names = { value: await this.#o.store.listModelNames(), fetchedAt: now, refreshing: undefined };
+    }
+    return this.#names.value;
+  }
+
+  /**
+   * A value from storage, cached for refreshMs. A stale value is served while a background
+   * refresh runs; `beforeSwap` may warm up what the new value points at first.
+   */
+  async #cached<T>(map: Map<string, Cached<T>>, key: string, fetch: () => Promise<T>, beforeSwap: (old: T, next: T) => Promise<void>): Promise<T> {
+    const entry = map.get(key);
+    if (!entry) {
+      const value = await fetch();
+      map.set(key, { value, fetchedAt: Date.now(), refreshing: undefined });
+      return value;
+    }
+    if (Date.now() - entry.fetchedAt > this.#o.refreshMs && !entry.refreshing) {
+      entry.refreshing = (async () => {
+        try {
+          const next = await fetch();
+          await beforeSwap(entry.value, next).catch(() => undefined);
+          entry.value = next;
+        } catch {
+          /* storage unreachable: keep serving what we know */
+        } finally {
+          entry.fetchedAt = Date.now();
+          entry.refreshing = undefined;
+        }
+      })();
+    }
+    return entry.value;
+  }
+
+  /** An alias now points elsewhere: start the new version before requests move to it. */
+  async #warmIfRetargeted(name: string, old: ModelIndex | undefined, next: ModelIndex | undefined): Promise<void> {
+    if (!old || !next) return;
+    const targets = new Set<string>();
+    for (const ref of [...Object.keys(next.aliases), undefined]) {
+      const before = ref === undefined ? defaultVersion(old) : resolveRef(old, ref);
+      const after = ref === undefined ? defaultVersion(next) : resolveRef(next, ref);
+      if (after && before !== after && before && this.#isLoaded(name, before)) targets.add(after);
+    }
+    await Promise.all(
+      [...targets].map(async (version) => {
+        const stored = await this.#o.store.getVersion(name, version);
+        if (stored) await (await this.#load(stored)).pool.ready();
+      }),
+    );
+  }
+
+  /** A version was published again (--force): start the new files' workers first. */
+  async #warmIfReplacing(old: StoredVersion | undefined, next: StoredVersion | undefined): Promise<void> {
+    if (old && next && old.tag !== next.tag && this.#loaded.has(keyOf(old))) await (await this.#load(next)).pool.ready();
+  }
+
+  #isLoaded(name: string, version: string): boolean {
+    for (const l of this.#loaded.values()) if (l.name === name && l.version === version) return true;
+    return false;
+  }
+
+  #load(stored: StoredVersion): Promise<LoadedVersion> {
+    const key = keyOf(stored);
+    const loaded = this.#loaded.get(key);
+    if (loaded) return Promise.resolve(loaded);
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = (async () => {
+        if (this.#closed) throw new AppError('model_unavailable', 'The service is shutting down.', { retryAfter: 1 });
+        const dir = join(this.#o.cacheDir, stored.name, `${stored.version}-${stored.tag}`);
+        if (!existsSync(join(dir, 'model.rds'))) await this.#o.store.download(stored, dir);
+        const schema = parseModelSchema(await readFile(join(dir, 'model.json'), 'utf8'));
+        const version: LoadedVersion = {
+          name: stored.name,
+          version: stored.version,
+          tag: stored.tag,
+          dir,
+          schema,
+          validator: new InputValidator(schema),
+          pool: this.#o.createPool(dir, schema),
+        };
+        this.#loaded.set(key, version);
+        return version;
+      })().finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    return loading;
+  }
+
+  /** Stops versions that were replaced, or that nothing points at and nobody used lately. */
+  async #sweep(): Promise<void> {
+    // Keep what loaded versions are judged by fresh even while no request arrives.
+    for (const l of this.#loaded.values()) {
+      await this.getIndex(l.name).catch(() => undefined);
+      await this.findVersion(l.name, l.version).catch(() => undefined);
+    }
+    const now = Date.now();
+    for (const [key, l] of this.#loaded) {
+      if (l.pool.pending > 0) continue;
+      const current = this.#versions.get(`${l.name}/${l.version}`)?.value;
+      const replaced = current !== undefined && current.tag !== l.tag;
+      const index = this.#indexes.get(l.name)?.value;
+      const targeted = index !== undefined && (defaultVersion(index) === l.version || Object.values(index.aliases).includes(l.version));
+      const idle = now - l.pool.lastUsed > this.#o.idleMs;
+      if (replaced || (!targeted && idle)) {
+        this.#loaded.delete(key);
+        await l.pool.close();
+      }
+    }
+  }
+}
+
+const RECHECK_MS = 500;
+
+const keyOf = (s: StoredVersion): string => `${s.name}/${s.version}@${s.tag}`;
+
+function resolveRef(index: ModelIndex, ref: string): string | undefined {
+  if (index.versions.includes(ref)) return ref;
+  const target = index.aliases[ref];
+  return target !== undefined && index.versions.includes(target) ? target : undefined;
+}
+
+export function defaultVersion(index: ModelIndex): string | undefined {
+  for (const alias of defaultAliases) {
+    const v = resolveRef(index, alias);
+    if (v) return v;
+  }
+  return index.versions[index.versions.length - 1];
+}

@@ -1,0 +1,151 @@
+import { rowJsonSchema } from '../scoring/inputValidator.js';
+import type { ModelSchema } from '../scoring/modelSchema.js';
+
+export interface PublishedModel {
+  name: string;
+  version: string;
+  schema: ModelSchema;
+}
+
+const problem = { $ref: '#/components/schemas/Problem' };
+const problemContent = { 'application/problem+json': { schema: problem } };
+
+function errorResponses(...codes: number[]): Record<string, unknown> {
+  const text: Record<number, string> = {
+    400: 'Malformed JSON or a body of the wrong shape',
+    401: 'Missing or wrong function key',
+    404: 'Unknown model or version',
+    413: 'Body or row count over the limit',
+    415: 'Not application/json',
+    422: 'Values that do not match the model\'s input schema',
+    503: 'Overloaded or the model is unavailable (see Retry-After)',
+    504: 'Scoring took longer than the timeout',
+  };
+  return Object.fromEntries(codes.map((c) => [String(c), { description: text[c], content: problemContent }]));
+}
+
+/** A scoring request body for rows of the given JSON Schema, in every accepted form. */
+function requestBody(row: unknown, types: string[]): unknown {
+  const type = { type: 'string', enum: types, description: 'Prediction type; the model\'s default when absent.' };
+  return {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [
+            { type: 'object', required: ['data'], properties: { data: { type: 'array', items: row }, type }, additionalProperties: false },
+            { type: 'object', required: ['data'], properties: { data: row, type }, additionalProperties: false },
+            {
+              type: 'object',
+              required: ['columns', 'data'],
+              properties: { columns: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: { type: 'array' } }, type },
+              additionalProperties: false,
+            },
+            { type: 'object', required: ['df'], properties: { df: { type: 'array', items: row }, type }, additionalProperties: false },
+          ],
+        },
+      },
+    },
+  };
+}
+
+const scoreResponses = (codes: number[]) => ({
+  '200': { description: 'Predictions, one per row, in order', content: { 'application/json': { schema: { $ref: '#/components/schemas/ScoreResponse' } } } },
+  ...errorResponses(...codes),
+});
+
+const anyRow = { type: 'object', additionalProperties: true };
+const schemaName = (name: string) => `Row_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+/** The OpenAPI 3 document of the API, with each published model's rows as a typed body. */
+export function openApiDocument(published: PublishedModel[], defaultModel: string | undefined): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {
+    Problem: {
+      type: 'object',
+      required: ['type', 'title', 'status', 'code', 'detail'],
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        code: { type: 'string' },
+        detail: { type: 'string' },
+        instance: { type: 'string' },
+        errors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { field: { type: 'string' }, row: { type: 'integer' }, pointer: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+    ScoreResponse: {
+      type: 'object',
+      required: ['model', 'type', 'predictions', 'requestId'],
+      properties: {
+        model: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
+        type: { type: 'string' },
+        predictions: { type: 'array', items: {} },
+        requestId: { type: 'string' },
+      },
+    },
+  };
+  const paths: Record<string, unknown> = {};
+  const security = [{ functionKey: [] }, { functionCode: [] }];
+  const errorCodes = [400, 401, 404, 413, 415, 422, 503, 504];
+  for (const m of published) {
+    schemas[schemaName(m.name)] = rowJsonSchema(m.schema);
+    const row = { $ref: `#/components/schemas/${schemaName(m.name)}` };
+    paths[`/models/${m.name}/score`] = {
+      post: {
+        operationId: `score_${m.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
+        summary: `Score rows with ${m.name} (version ${m.version} now)`,
+        security,
+        requestBody: requestBody(row, Object.keys(m.schema.output.types)),
+        responses: scoreResponses(errorCodes),
+      },
+    };
+  }
+  const defaultRow = published.find((m) => m.name === defaultModel);
+  paths['/score'] = {
+    post: {
+      operationId: 'score',
+      summary: 'Score rows with the default model',
+      security,
+      requestBody: requestBody(defaultRow ? { $ref: `#/components/schemas/${schemaName(defaultRow.name)}` } : anyRow, defaultRow ? Object.keys(defaultRow.schema.output.types) : []),
+      responses: scoreResponses(errorCodes),
+    },
+  };
+  const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+  const versionParam = { name: 'version', in: 'path', required: true, schema: { type: 'string' }, description: 'A version or an alias' };
+  paths['/models/{name}/versions/{version}/score'] = {
+    post: {
+      operationId: 'scoreVersion',
+      summary: 'Score rows with a model version or alias',
+      security,
+      parameters: [nameParam, versionParam],
+      requestBody: requestBody(anyRow, []),
+      responses: scoreResponses(errorCodes),
+    },
+  };
+  paths['/models'] = { get: { operationId: 'listModels', summary: 'Models, versions and aliases', security, responses: { '200': { description: 'Models' }, ...errorResponses(401) } } };
+  paths['/models/{name}'] = { get: { operationId: 'getModel', security, parameters: [nameParam], responses: { '200': { description: 'A model' }, ...errorResponses(401, 404) } } };
+  paths['/models/{name}/versions/{version}'] = {
+    get: { operationId: 'getModelVersion', summary: 'Input schema and an example request', security, parameters: [nameParam, versionParam], responses: { '200': { description: 'A version' }, ...errorResponses(401, 404) } },
+  };
+  paths['/health/live'] = { get: { operationId: 'live', security: [], responses: { '200': { description: 'The app answers' } } } };
+  paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score' }, '503': { description: 'No model can score yet' } } } };
+  return {
+    openapi: '3.0.3',
+    info: { title: 'R scoring service', version: '1.0.0', description: 'Score R models over HTTPS. Errors are RFC 9457 problem details.' },
+    servers: [{ url: '/api' }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
+        functionCode: { type: 'apiKey', in: 'query', name: 'code' },
+      },
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { config } from './config.js';
+import { ModelRegistry } from './models/registry.js';
+import { rHandlerDir } from './paths.js';
+import { ModelStore } from './storage/modelStore.js';
+import { rWorkerFactory } from './workers/rWorker.js';
+import { WorkerPool } from './workers/workerPool.js';
+
+let registry: ModelRegistry | undefined;
+
+/** The process's one model registry, wired to storage and R from the settings. */
+export function models(): ModelRegistry {
+  if (!registry) {
+    const c = config();
+    registry = new ModelRegistry({
+      store: ModelStore.fromConnectionString(c.storageConnection, c.modelsContainer),
+      cacheDir: c.modelCacheDir,
+      refreshMs: c.modelRefreshMs,
+      idleMs: c.modelIdleMs,
+      defaultModel: c.defaultModel,
+      createPool: (dir) =>
+        new WorkerPool(rWorkerFactory({ rscript: c.rscript, handlerDir: rHandlerDir, modelDir: dir, readyTimeoutMs: c.workerReadyTimeoutMs }), {
+          size: c.workersPerModel,
+          queueLimit: c.scoreQueueLimit,
+          timeoutMs: c.scoreTimeoutMs,
+          maxBatchRows: c.microBatchMaxRows,
+          retryAfterSeconds: 1,
+        }),
+    });
+  }
+  return registry;
+}
+
+/** Stops every R worker. */
+export async function shutdown(): Promise<void> {
+  const r = registry;
+  registry = undefined;
+  await r?.close();
+}

@@ -1,0 +1,140 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { AppError, type FieldError } from '../errors.js';
+import type { Feature, ModelSchema } from './modelSchema.js';
+import type { ParsedRows } from './requestBody.js';
+
+/** Rows checked against a model's schema, laid out by column: what the R handler reads fastest. */
+export interface ColumnBatch {
+  rows: number;
+  type: string;
+  columns: Record<string, unknown[]>;
+}
+
+const INT32_MAX = 2147483647;
+const MAX_STRING = 10_000;
+const MAX_ERRORS = 100;
+
+/** The JSON Schema of one input row of a model (as in the OpenAPI document too). */
+export function rowJsonSchema(schema: ModelSchema): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const f of schema.features) properties[f.name] = featureJsonSchema(f);
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: schema.features.filter((f) => !f.nullable).map((f) => f.name),
+    properties,
+  };
+}
+
+export function featureJsonSchema(f: Feature): Record<string, unknown> {
+  const base = ((): Record<string, unknown> => {
+    switch (f.type) {
+      case 'numeric':
+        return { type: 'number' };
+      case 'integer':
+        return { type: 'integer', minimum: -INT32_MAX, maximum: INT32_MAX };
+      case 'factor':
+        return { type: 'string', enum: f.levels ?? [] };
+      case 'logical':
+        return { type: 'boolean' };
+      case 'character':
+        return { type: 'string', maxLength: MAX_STRING };
+    }
+  })();
+  if (!f.nullable) return base;
+  const { type, enum: levels, ...rest } = base as { type: string; enum?: string[] };
+  return { ...rest, type: [type, 'null'], ...(levels ? { enum: [...levels, null] } : {}) };
+}
+
+function fieldMessage(e: ErrorObject, feature: Feature | undefined): string {
+  switch (e.keyword) {
+    case 'type':
+      if (feature?.type === 'integer') return 'must be an integer';
+      if (feature?.type === 'numeric') return 'must be a number';
+      if (feature?.type === 'logical') return 'must be true or false';
+      if (Array.isArray(e.params.type) && e.params.type.includes('null') && feature) return `must be a ${feature.type === 'factor' || feature.type === 'character' ? 'string' : 'value'} or null`;
+      return 'must be a string';
+    case 'enum':
+      return `is not one of the levels seen in training: ${(feature?.levels ?? []).join(', ')}`;
+    case 'minimum':
+    case 'maximum':
+      return 'must be a 32-bit integer';
+    case 'maxLength':
+      return `must be at most ${MAX_STRING} characters`;
+    default:
+      return e.message ?? 'is not valid';
+  }
+}
+
+/** Validates rows for one model version and lays them out by column. */
+export class InputValidator {
+  readonly #schema: ModelSchema;
+  readonly #validate: ValidateFunction;
+  readonly #features: Map<string, Feature>;
+
+  constructor(schema: ModelSchema) {
+    this.#schema = schema;
+    this.#features = new Map(schema.features.map((f) => [f.name, f]));
+    const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
+    this.#validate = ajv.compile(rowJsonSchema(schema));
+  }
+
+  /** Checks every row and the prediction type; throws one 422 naming every bad value. */
+  validate(parsed: ParsedRows): ColumnBatch {
+    const type = parsed.type ?? this.#schema.output.defaultType;
+    if (!(type in this.#schema.output.types)) {
+      throw new AppError('unsupported_type', `This model offers the prediction types: ${Object.keys(this.#schema.output.types).join(', ')}.`, {
+        errors: [{ field: 'type', message: 'is not offered by this model', pointer: '/type' }],
+      });
+    }
+    const errors: FieldError[] = [];
+    let bad = 0;
+    for (let r = 0; r < parsed.rows.length; r++) {
+      const row = parsed.rows[r];
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+        bad++;
+        if (errors.length < MAX_ERRORS) errors.push({ field: '', row: r, message: 'must be an object', pointer: parsed.pointer(r) });
+        continue;
+      }
+      if (this.#validate(row)) continue;
+      bad++;
+      for (const e of this.#validate.errors ?? []) {
+        if (errors.length >= MAX_ERRORS) break;
+        errors.push(this.#fieldError(e, r, parsed));
+      }
+    }
+    if (errors.length > 0) {
+      const fields = [...new Set(errors.map((e) => e.field))].filter(Boolean);
+      throw new AppError('invalid_input', `${bad} row(s) do not match the model's input schema${fields.length ? ` (fields: ${fields.slice(0, 10).join(', ')})` : ''}.`, { errors });
+    }
+    return { rows: parsed.rows.length, type, columns: this.#columns(parsed.rows as Record<string, unknown>[]) };
+  }
+
+  #fieldError(e: ErrorObject, row: number, parsed: ParsedRows): FieldError {
+    let field = e.instancePath.replace(/^\//, '').replace(/~1/g, '/').replace(/~0/g, '~');
+    let message: string;
+    if (e.keyword === 'required') {
+      field = String(e.params.missingProperty);
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      field = String(e.params.additionalProperty);
+      message = 'is not an input of this model';
+    } else {
+      message = fieldMessage(e, this.#features.get(field));
+    }
+    return { field, row, message, pointer: parsed.pointer(row, field) };
+  }
+
+  #columns(rows: Record<string, unknown>[]): Record<string, unknown[]> {
+    const columns: Record<string, unknown[]> = {};
+    for (const f of this.#schema.features) {
+      const values = new Array<unknown>(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const v = (rows[r] as Record<string, unknown>)[f.name];
+        values[r] = v === undefined ? null : v;
+      }
+      columns[f.name] = values;
+    }
+    return columns;
+  }
+}

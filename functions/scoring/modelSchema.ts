@@ -1,0 +1,79 @@
+/** The input schema a model ships as model.json (written by r-handler/describe.R). */
+
+export type FeatureType = 'numeric' | 'integer' | 'factor' | 'logical' | 'character';
+
+export interface Feature {
+  name: string;
+  type: FeatureType;
+  levels?: string[];
+  ordered?: boolean;
+  nullable?: boolean;
+  min?: number;
+  max?: number;
+}
+
+export interface OutputType {
+  kind: 'numeric' | 'class' | 'probabilities' | 'logical';
+  classes?: string[];
+}
+
+export interface ModelSchema {
+  schemaVersion: number;
+  modelClass?: string[];
+  packages?: string[];
+  features: Feature[];
+  output: { defaultType: string; types: Record<string, OutputType> };
+  example?: Record<string, unknown>;
+}
+
+const featureTypes: readonly FeatureType[] = ['numeric', 'integer', 'factor', 'logical', 'character'];
+
+function asStringArray(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  return list.map(String);
+}
+
+/**
+ * Reads model.json text into a ModelSchema, normalising what R's JSON writer may unbox (a
+ * one-element array written as a scalar). Throws an Error naming the first problem.
+ */
+export function parseModelSchema(text: string): ModelSchema {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  if (!Array.isArray(raw.features) || raw.features.length === 0) throw new Error('model.json has no features');
+  const features = (raw.features as Record<string, unknown>[]).map((f, i): Feature => {
+    if (typeof f.name !== 'string' || f.name === '') throw new Error(`model.json feature ${i} has no name`);
+    if (!featureTypes.includes(f.type as FeatureType)) throw new Error(`model.json feature ${f.name} has an unknown type`);
+    const feature: Feature = { name: f.name, type: f.type as FeatureType, nullable: f.nullable === true };
+    const levels = asStringArray(f.levels);
+    if (feature.type === 'factor') {
+      if (!levels || levels.length === 0) throw new Error(`model.json factor ${f.name} has no levels`);
+      feature.levels = levels;
+      if (f.ordered === true) feature.ordered = true;
+    }
+    if (typeof f.min === 'number') feature.min = f.min;
+    if (typeof f.max === 'number') feature.max = f.max;
+    return feature;
+  });
+  const output = (raw.output ?? {}) as { defaultType?: unknown; types?: Record<string, Record<string, unknown>> };
+  const types: Record<string, OutputType> = {};
+  for (const [name, t] of Object.entries(output.types ?? {})) {
+    const out: OutputType = { kind: (t.kind as OutputType['kind']) ?? 'numeric' };
+    const classes = asStringArray(t.classes);
+    if (classes) out.classes = classes;
+    types[name] = out;
+  }
+  const defaultType = typeof output.defaultType === 'string' ? output.defaultType : (Object.keys(types)[0] ?? 'response');
+  if (Object.keys(types).length === 0) types[defaultType] = { kind: 'numeric' };
+  const schema: ModelSchema = {
+    schemaVersion: typeof raw.schemaVersion === 'number' ? raw.schemaVersion : 1,
+    features,
+    output: { defaultType, types },
+  };
+  const modelClass = asStringArray(raw.modelClass);
+  if (modelClass) schema.modelClass = modelClass;
+  const packages = asStringArray(raw.packages);
+  if (packages) schema.packages = packages;
+  if (raw.example && typeof raw.example === 'object') schema.example = raw.example as Record<string, unknown>;
+  return schema;
+}

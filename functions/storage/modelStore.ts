@@ -1,0 +1,176 @@
+import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { modelFiles, type ModelFile } from '../models/names.js';
+
+/** A model's versions and aliases as stored. */
+export interface ModelIndex {
+  name: string;
+  versions: string[];
+  aliases: Record<string, string>;
+}
+
+/** A stored version: which files it has and a tag that changes whenever any of them does. */
+export interface StoredVersion {
+  name: string;
+  version: string;
+  files: ModelFile[];
+  tag: string;
+  publishedAt: string | undefined;
+}
+
+const ALIASES = 'aliases.json';
+
+const isStatus = (err: unknown, ...codes: number[]): boolean => err instanceof RestError && codes.includes(err.statusCode ?? 0);
+
+/**
+ * Models in Blob Storage: `{name}/{version}/model.rds`, `model.json`, optional `score.R`,
+ * and `{name}/aliases.json` mapping alias -> version.
+ */
+export class ModelStore {
+  readonly container: ContainerClient;
+
+  constructor(container: ContainerClient) {
+    this.container = container;
+  }
+
+  static fromConnectionString(connection: string, containerName: string): ModelStore {
+    return new ModelStore(BlobServiceClient.fromConnectionString(connection).getContainerClient(containerName));
+  }
+
+  async ensureContainer(): Promise<void> {
+    await this.container.createIfNotExists();
+  }
+
+  async listModelNames(): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const item of this.container.listBlobsByHierarchy('/')) {
+        if (item.kind === 'prefix') names.push(item.name.replace(/\/$/, ''));
+      }
+    } catch (err) {
+      if (isStatus(err, 404)) return [];
+      throw err;
+    }
+    return names.sort();
+  }
+
+  /** The model's complete versions (those with model.rds) and its aliases, or undefined. */
+  async getIndex(name: string): Promise<ModelIndex | undefined> {
+    const versions = new Set<string>();
+    let found = false;
+    try {
+      for await (const blob of this.container.listBlobsFlat({ prefix: `${name}/` })) {
+        found = true;
+        const parts = blob.name.split('/');
+        if (parts.length === 3 && parts[2] === 'model.rds') versions.add(parts[1] as string);
+      }
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+    if (!found) return undefined;
+    const aliases = (await this.readAliases(name)).aliases;
+    return { name, versions: [...versions].sort(), aliases };
+  }
+
+  async getVersion(name: string, version: string): Promise<StoredVersion | undefined> {
+    const files: ModelFile[] = [];
+    const tags: string[] = [];
+    let publishedAt: string | undefined;
+    try {
+      for await (const blob of this.container.listBlobsFlat({ prefix: `${name}/${version}/` })) {
+        const file = blob.name.slice(name.length + version.length + 2) as ModelFile;
+        if (!modelFiles.includes(file)) continue;
+        files.push(file);
+        tags.push(`${file}:${blob.properties.etag}`);
+        if (file === 'model.rds') publishedAt = blob.properties.lastModified?.toISOString();
+      }
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+    if (!files.includes('model.rds') || !files.includes('model.json')) return undefined;
+    const tag = createHash('sha256').update(tags.sort().join('|')).digest('hex').slice(0, 16);
+    return { name, version, files, tag, publishedAt };
+  }
+
+  async readText(name: string, version: string, file: ModelFile): Promise<string> {
+    const buffer = await this.container.getBlobClient(`${name}/${version}/${file}`).downloadToBuffer();
+    return buffer.toString('utf8');
+  }
+
+  /** Downloads a version's files into `dir` (created whole, or not at all). */
+  async download(stored: StoredVersion, dir: string): Promise<void> {
+    const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+    await mkdir(partial, { recursive: true });
+    try {
+      await Promise.all(
+        stored.files.map((file) =>
+          this.container.getBlobClient(`${stored.name}/${stored.version}/${file}`).downloadToFile(join(partial, file)),
+        ),
+      );
+      await rename(partial, dir);
+    } catch (err) {
+      await rm(partial, { recursive: true, force: true });
+      if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw err;
+    }
+  }
+
+  async readAliases(name: string): Promise<{ aliases: Record<string, string>; etag: string | undefined }> {
+    try {
+      const blob = this.container.getBlobClient(`${name}/${ALIASES}`);
+      const res = await blob.download();
+      const text = (await streamToBuffer(res.readableStreamBody)).toString('utf8');
+      return { aliases: JSON.parse(text) as Record<string, string>, etag: res.etag };
+    } catch (err) {
+      if (isStatus(err, 404)) return { aliases: {}, etag: undefined };
+      throw err;
+    }
+  }
+
+  /** Uploads one file; refuses to overwrite unless `overwrite`. Returns false if it existed. */
+  async upload(name: string, version: string, file: ModelFile, content: Buffer, overwrite: boolean): Promise<boolean> {
+    try {
+      await this.container.getBlockBlobClient(`${name}/${version}/${file}`).uploadData(content, {
+        conditions: overwrite ? {} : { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: file === 'model.json' ? 'application/json' : file === 'score.R' ? 'text/plain' : 'application/octet-stream' },
+      });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409, 412)) return false;
+      throw err;
+    }
+  }
+
+  async deleteFile(name: string, version: string, file: ModelFile): Promise<void> {
+    await this.container.getBlobClient(`${name}/${version}/${file}`).deleteIfExists();
+  }
+
+  /** Points aliases at a version, retrying on a concurrent change (optimistic concurrency). */
+  async setAliases(name: string, changes: Record<string, string>): Promise<Record<string, string>> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { aliases, etag } = await this.readAliases(name);
+      const next = { ...aliases, ...changes };
+      try {
+        await this.container.getBlockBlobClient(`${name}/${ALIASES}`).uploadData(Buffer.from(JSON.stringify(next, null, 2)), {
+          conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+        return next;
+      } catch (err) {
+        if (!isStatus(err, 409, 412)) throw err;
+      }
+    }
+    throw new Error(`aliases of ${name} kept changing; try again`);
+  }
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
+}

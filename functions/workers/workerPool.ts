@@ -1,0 +1,345 @@
+import { AppError } from '../errors.js';
+import type { ColumnBatch } from '../scoring/inputValidator.js';
+import { encodeCall, splitPredictions, type PredictionResult } from './scoreCall.js';
+import { ModelLoadError, type Worker, type WorkerFactory } from './worker.js';
+
+export interface PoolOptions {
+  /** Number of R processes. */
+  size: number;
+  /** Requests allowed to wait for a worker; beyond this, 503 with Retry-After. */
+  queueLimit: number;
+  /** Time from submit to answer; past it, 504 and the worker holding the call is recycled. */
+  timeoutMs: number;
+  /** Rows merged into one R call at most (1 turns merging off). */
+  maxBatchRows: number;
+  /** Seconds suggested in Retry-After when overloaded. */
+  retryAfterSeconds: number;
+}
+
+export interface PoolStats {
+  size: number;
+  ready: number;
+  busy: number;
+  queued: number;
+  restarts: number;
+  state: PoolState;
+}
+
+export type PoolState = 'starting' | 'ready' | 'degraded' | 'failed' | 'closed';
+
+interface Job {
+  batch: ColumnBatch;
+  deadline: number;
+  attempts: number;
+  /** Set when the job must not be merged with others again (after a merged call failed). */
+  alone: boolean;
+  timer: NodeJS.Timeout | undefined;
+  settled: boolean;
+  resolve(result: PredictionResult): void;
+  reject(err: AppError): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy: boolean;
+  retired: boolean;
+  exited: boolean;
+  startedAt: number;
+  failures: number;
+}
+
+const MAX_ATTEMPTS = 2;
+
+/**
+ * A fixed number of R workers for one model version. Each worker takes one call at a time;
+ * a call goes to an idle worker at once, and while all are busy, requests wait in a bounded
+ * queue. When a worker frees up it takes the waiting requests of the same prediction type
+ * together (up to maxBatchRows rows) as one R call, so load merges requests by itself.
+ */
+export class WorkerPool {
+  readonly #factory: WorkerFactory;
+  readonly #options: PoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #nextId = 0;
+  #restarts = 0;
+  #closed = false;
+  #loadError: ModelLoadError | undefined;
+  #firstReady: Promise<void>;
+  #resolveFirstReady!: () => void;
+  #rejectFirstReady!: (err: Error) => void;
+  #lastUsed = Date.now();
+  #inFlight = 0;
+
+  constructor(factory: WorkerFactory, options: PoolOptions) {
+    this.#factory = factory;
+    this.#options = options;
+    this.#firstReady = new Promise<void>((resolve, reject) => {
+      this.#resolveFirstReady = resolve;
+      this.#rejectFirstReady = reject;
+    });
+    this.#firstReady.catch(() => undefined);
+    for (let i = 0; i < options.size; i++) this.#startSlot(i, 0);
+  }
+
+  /** Resolves once one worker is ready; rejects if the model cannot load. */
+  ready(): Promise<void> {
+    return this.#firstReady;
+  }
+
+  get lastUsed(): number {
+    return this.#lastUsed;
+  }
+
+  /** Requests queued or being scored. */
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  stats(): PoolStats {
+    const ready = this.#slots.filter((s) => s.ready).length;
+    let state: PoolState;
+    if (this.#closed) state = 'closed';
+    else if (this.#loadError) state = 'failed';
+    else if (ready === 0) state = 'starting';
+    else if (ready < this.#options.size) state = 'degraded';
+    else state = 'ready';
+    return {
+      size: this.#options.size,
+      ready,
+      busy: this.#slots.filter((s) => s.busy).length,
+      queued: this.#queue.length,
+      restarts: this.#restarts,
+      state,
+    };
+  }
+
+  /** The worker processes' ids, for tests that kill one from outside. */
+  pids(): number[] {
+    return this.#slots.map((s) => s.worker.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Scores a validated batch. Rejects with an AppError (503, 504, 500, 422). */
+  score(batch: ColumnBatch): Promise<PredictionResult> {
+    this.#lastUsed = Date.now();
+    if (this.#closed) return Promise.reject(new AppError('model_unavailable', 'This model version is shutting down.', { retryAfter: 1 }));
+    if (this.#loadError) return Promise.reject(this.#unavailable());
+    if (this.#queue.length >= this.#options.queueLimit) {
+      return Promise.reject(
+        new AppError('overloaded', 'Too many requests are waiting for this model. Try again shortly.', { retryAfter: this.#options.retryAfterSeconds }),
+      );
+    }
+    return new Promise<PredictionResult>((resolve, reject) => {
+      const job: Job = {
+        batch,
+        deadline: Date.now() + this.#options.timeoutMs,
+        attempts: 0,
+        alone: false,
+        timer: undefined,
+        settled: false,
+        resolve: (r) => {
+          if (job.settled) return;
+          job.settled = true;
+          clearTimeout(job.timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          if (job.settled) return;
+          job.settled = true;
+          clearTimeout(job.timer);
+          reject(e);
+        },
+      };
+      job.timer = setTimeout(() => this.#expireQueued(job), this.#options.timeoutMs);
+      job.timer.unref?.();
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  /** Stops every worker; waiting requests get 503. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) {
+      job.reject(new AppError('model_unavailable', 'This model version was shut down.', { retryAfter: 1 }));
+    }
+    this.#rejectFirstReady(new Error('closed'));
+    const exits = this.#slots.map(
+      (slot) =>
+        new Promise<void>((resolve) => {
+          slot.retired = true;
+          if (slot.exited) return resolve();
+          slot.worker.onExit(resolve);
+          slot.worker.kill('SIGTERM');
+          setTimeout(() => {
+            slot.worker.kill('SIGKILL');
+            resolve();
+          }, 2000).unref?.();
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  /** Waits for calls in flight and queued to finish, then closes. */
+  async drain(): Promise<void> {
+    while (this.pending > 0 && !this.#closed) await new Promise((r) => setTimeout(r, 20));
+    await this.close();
+  }
+
+  #unavailable(): AppError {
+    return new AppError('model_unavailable', 'This model version cannot be loaded by R.', { retryAfter: 30, cause: this.#loadError });
+  }
+
+  #startSlot(index: number, failures: number): void {
+    const worker = this.#factory(this.#nextId++);
+    const slot: Slot = { worker, ready: false, busy: false, retired: false, exited: false, startedAt: Date.now(), failures };
+    this.#slots[index] = slot;
+    worker.onExit(() => {
+      slot.exited = true;
+      this.#onExit(slot, index);
+    });
+    worker.ready().then(
+      () => {
+        if (slot.retired || this.#closed) return;
+        slot.ready = true;
+        this.#resolveFirstReady();
+        this.#pump();
+      },
+      (err: unknown) => {
+        if (err instanceof ModelLoadError && !this.#loadError) {
+          this.#loadError = err;
+          this.#rejectFirstReady(err);
+          for (const job of this.#queue.splice(0)) job.reject(this.#unavailable());
+        }
+        slot.worker.kill('SIGKILL');
+      },
+    );
+  }
+
+  /** A worker exited: start another in its place, backing off if workers keep dying young. */
+  #onExit(slot: Slot, index: number): void {
+    slot.ready = false;
+    if (slot.retired) return;
+    slot.retired = true;
+    if (this.#closed || this.#loadError || this.#slots[index] !== slot) return;
+    this.#restarts++;
+    const failures = Date.now() - slot.startedAt < 5000 ? slot.failures + 1 : 0;
+    const delay = failures <= 1 ? 0 : Math.min(5000, 100 * 2 ** (failures - 2));
+    setTimeout(() => {
+      if (!this.#closed && this.#slots[index] === slot) this.#startSlot(index, failures);
+    }, delay).unref?.();
+  }
+
+  #expireQueued(job: Job): void {
+    const index = this.#queue.indexOf(job);
+    if (index < 0) return;
+    this.#queue.splice(index, 1);
+    job.reject(new AppError('timeout', `No R worker could score the request within ${this.#options.timeoutMs} ms.`));
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const slot = this.#slots.find((s) => s.ready && !s.busy && !s.retired);
+      if (!slot) return;
+      const jobs = this.#takeJobs();
+      void this.#run(slot, jobs);
+    }
+  }
+
+  /** The head job plus following jobs of the same type, up to maxBatchRows rows. */
+  #takeJobs(): Job[] {
+    const head = this.#queue.shift() as Job;
+    const jobs = [head];
+    if (head.alone || this.#options.maxBatchRows <= 1) return jobs;
+    let rows = head.batch.rows;
+    for (let i = 0; i < this.#queue.length && rows < this.#options.maxBatchRows; ) {
+      const job = this.#queue[i] as Job;
+      if (!job.alone && job.batch.type === head.batch.type && rows + job.batch.rows <= this.#options.maxBatchRows) {
+        this.#queue.splice(i, 1);
+        jobs.push(job);
+        rows += job.batch.rows;
+      } else {
+        i++;
+      }
+    }
+    return jobs;
+  }
+
+  async #run(slot: Slot, jobs: Job[]): Promise<void> {
+    slot.busy = true;
+    this.#inFlight += jobs.length;
+    const deadline = Math.min(...jobs.map((j) => j.deadline));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
+    try {
+      const reply = await slot.worker.score(encodeCall(jobs.map((j) => j.batch)), controller.signal);
+      this.#answer(jobs, reply.status, reply.body);
+    } catch {
+      if (controller.signal.aborted) {
+        for (const job of jobs) job.reject(new AppError('timeout', `R did not finish scoring within ${this.#options.timeoutMs} ms.`));
+        this.#recycle(slot);
+      } else {
+        this.#recycle(slot);
+        this.#retry(jobs, new AppError('worker_failed', 'The R worker scoring this request stopped. Try again.', { retryAfter: 1 }));
+      }
+    } finally {
+      clearTimeout(timer);
+      slot.busy = false;
+      this.#inFlight -= jobs.length;
+      this.#pump();
+    }
+  }
+
+  #answer(jobs: Job[], status: number, body: string): void {
+    if (status === 200) {
+      const parts = splitPredictions(body, jobs.map((j) => j.batch.rows));
+      jobs.forEach((job, i) => job.resolve(parts[i] as PredictionResult));
+      return;
+    }
+    if (jobs.length > 1) {
+      // One request of a merged call upset R: score each on its own, so each gets its own answer.
+      for (const job of jobs) job.alone = true;
+      this.#queue.unshift(...jobs);
+      return;
+    }
+    const job = jobs[0] as Job;
+    if (status === 503) {
+      this.#retry(jobs, new AppError('worker_failed', 'The R worker was not ready. Try again.', { retryAfter: 1 }));
+      return;
+    }
+    job.reject(errorFromR(status, body));
+  }
+
+  #retry(jobs: Job[], error: AppError): void {
+    const again: Job[] = [];
+    for (const job of jobs) {
+      job.attempts++;
+      if (job.attempts < MAX_ATTEMPTS && !job.settled && Date.now() < job.deadline) again.push(job);
+      else job.reject(error);
+    }
+    this.#queue.unshift(...again);
+  }
+
+  #recycle(slot: Slot): void {
+    slot.ready = false;
+    slot.worker.kill('SIGKILL');
+  }
+}
+
+/** An R handler's error reply as an AppError; R's own detail is kept only for input errors. */
+export function errorFromR(status: number, body: string): AppError {
+  let problem: { code?: string; detail?: string; errors?: AppError['errors'] } = {};
+  try {
+    problem = JSON.parse(body) as typeof problem;
+  } catch {
+    /* not JSON: keep the generic answer below */
+  }
+  if (status === 422 || status === 400) {
+    return new AppError(problem.code === 'unsupported_type' ? 'unsupported_type' : 'invalid_input', problem.detail ?? 'R rejected the input.', {
+      errors: problem.errors ?? [],
+    });
+  }
+  return new AppError('prediction_failed', 'The model could not score these rows.');
+}

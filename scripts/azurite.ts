@@ -1,0 +1,78 @@
+import { execa, type ResultPromise } from 'execa';
+import getPort from 'get-port';
+import { mkdtemp } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appRoot } from '../functions/paths.js';
+
+/** Azurite's well-known development account key. */
+const ACCOUNT = 'devstoreaccount1';
+const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface Azurite {
+  connectionString: string;
+  blobPort: number;
+  queuePort: number;
+  location: string;
+  /** Stops the process; the data stays in `location`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports and data. */
+  restart(): Promise<void>;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Azurite (Blob and Queue) from node_modules, on free loopback ports, data on disk. */
+export async function startAzurite(options: { location?: string; blobPort?: number; queuePort?: number; tablePort?: number } = {}): Promise<Azurite> {
+  const location = options.location ?? (await mkdtemp(join(tmpdir(), 'azurite-')));
+  const blobPort = options.blobPort ?? (await getPort({ host: '127.0.0.1' }));
+  const queuePort = options.queuePort ?? (await getPort({ host: '127.0.0.1' }));
+  let child: ResultPromise | undefined;
+
+  async function start(): Promise<void> {
+    child = execa(
+      join(appRoot, 'node_modules', '.bin', 'azurite'),
+      ['--silent', '--skipApiVersionCheck', '--location', location, '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1',
+        '--blobPort', String(blobPort), '--queuePort', String(queuePort), '--tablePort', String(options.tablePort ?? (await getPort({ host: '127.0.0.1' })))],
+      { reject: false, stdio: 'ignore', cleanup: true },
+    );
+    const deadline = Date.now() + 30_000;
+    while (!((await portOpen(blobPort)) && (await portOpen(queuePort)))) {
+      if (Date.now() > deadline) throw new Error('Azurite did not start within 30 s');
+      await sleep(50);
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const c = child;
+    child = undefined;
+    if (!c) return;
+    c.kill('SIGTERM');
+    await c;
+  }
+
+  await start();
+  return {
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
+      `BlobEndpoint=http://127.0.0.1:${blobPort}/${ACCOUNT};QueueEndpoint=http://127.0.0.1:${queuePort}/${ACCOUNT};`,
+    blobPort,
+    queuePort,
+    location,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * npm run test-host -- [--port 7071] [--azurite-dir .azurite]
+ * Starts Azurite, publishes the sample models if absent, and serves the app as the
+ * Functions host would, printing the function key.
+ */
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { appRoot } from '../../functions/paths.js';
+import { ModelStore } from '../../functions/storage/modelStore.js';
+import { publishSamples } from '../../scripts/samples.js';
+import { startAzurite } from '../../scripts/azurite.js';
+import { startTestHost } from './testHost.js';
+
+const opts = new Command()
+  .name('test-host')
+  .option('--port <n>', 'port to serve on', '7071')
+  .option('--azurite-dir <dir>', 'where Azurite keeps its data', join(appRoot, '.azurite'))
+  .option('--default-model <name>', 'the model POST /api/score uses', 'boston-rf')
+  .option('--function-key <key>', 'the function key (random by default)')
+  .option('--use-storage <connection>', 'use this storage account rather than starting Azurite')
+  .parse()
+  .opts<{ port: string; azuriteDir: string; defaultModel: string; functionKey?: string; useStorage?: string }>();
+
+const azurite = opts.useStorage ? undefined : await startAzurite({ location: opts.azuriteDir });
+const connection = opts.useStorage ?? (azurite as { connectionString: string }).connectionString;
+const store = ModelStore.fromConnectionString(connection, 'models');
+const published = await publishSamples(store);
+if (published.length) console.log(`published sample models: ${published.join(', ')}`);
+
+const host = await startTestHost({
+  port: Number(opts.port),
+  functionKey: opts.functionKey,
+  settings: { AzureWebJobsStorage: connection, DEFAULT_MODEL: opts.defaultModel, ...pick(process.env) },
+});
+console.log(`serving ${host.url}/api  (function key: ${host.functionKey})`);
+console.log(`try: curl -s -X POST "${host.url}/api/score?code=${host.functionKey}" -H 'content-type: application/json' \\
+  -d '{"data":[{"crim":0.00632,"zn":18,"indus":2.31,"chas":0,"nox":0.538,"rm":6.575,"age":65.2,"dis":4.09,"rad":1,"tax":296,"ptratio":15.3,"black":396.9,"lstat":4.98}]}'`);
+
+const stop = async () => {
+  await host.close();
+  await azurite?.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+/** App settings given in the environment (R_WORKERS, SCORE_TIMEOUT_MS, ...) pass through. */
+function pick(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => /^(R_|SCORE_|MICRO_|MAX_|MODEL_|PRELOAD_)/.test(e[0]) && e[1] !== undefined));
+}

@@ -1,0 +1,128 @@
+import functions from '@azure/functions';
+import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FunctionsCore, RegisteredFunction } from './functionsCore.js';
+
+const { InvocationContext } = functions;
+
+/** The host's queue defaults (host.json "queues"), which the app's host.json keeps. */
+export const queueDefaults = { batchSize: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, minPollingIntervalMs: 50 };
+
+interface QueueFunction {
+  fn: RegisteredFunction;
+  queue: QueueClient;
+  poison: QueueClient;
+}
+
+/**
+ * Runs queue triggers as the Functions host does: polls each queue (backing off while it is
+ * empty), decodes base64 messages, passes JSON as objects with the trigger metadata
+ * (dequeueCount, id, ...), deletes a message when its function succeeds, makes it visible
+ * again when it fails, and after maxDequeueCount tries moves it to `<queue>-poison`.
+ */
+export class QueuePoller {
+  readonly #functions: QueueFunction[] = [];
+  readonly #maxPollingIntervalMs: number;
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #inFlight = 0;
+  /** Invocations that threw, for tests to inspect. */
+  readonly failures: { functionName: string; dequeueCount: number; error: string }[] = [];
+
+  constructor(core: FunctionsCore, settings: Record<string, string>, maxPollingIntervalMs: number) {
+    this.#maxPollingIntervalMs = maxPollingIntervalMs;
+    for (const fn of core.functions) {
+      const trigger = Object.values(fn.bindings).find((b) => b.type === 'queueTrigger');
+      if (!trigger) continue;
+      const connection = settings[String(trigger.connection ?? 'AzureWebJobsStorage')] ?? settings.AzureWebJobsStorage;
+      if (!connection) throw new Error(`queue trigger ${fn.name} has no connection setting`);
+      const service = QueueServiceClient.fromConnectionString(connection);
+      const name = String(trigger.queueName);
+      this.#functions.push({ fn, queue: service.getQueueClient(name), poison: service.getQueueClient(`${name}-poison`) });
+    }
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loops = this.#functions.map((f) => this.#poll(f));
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.allSettled(this.#loops);
+    while (this.#inFlight > 0) await sleep(10);
+  }
+
+  /** Resolves when no invocation is running (the queues themselves may still hold messages). */
+  get busy(): boolean {
+    return this.#inFlight > 0;
+  }
+
+  async #poll(f: QueueFunction): Promise<void> {
+    let delay = queueDefaults.minPollingIntervalMs;
+    while (this.#running) {
+      let messages: DequeuedMessageItem[] = [];
+      try {
+        await f.queue.createIfNotExists();
+        const res = await f.queue.receiveMessages({ numberOfMessages: queueDefaults.batchSize, visibilityTimeout: 600 });
+        messages = res.receivedMessageItems;
+      } catch {
+        messages = [];
+      }
+      if (messages.length === 0) {
+        await sleep(delay);
+        delay = Math.min(this.#maxPollingIntervalMs, delay * 2);
+        continue;
+      }
+      delay = queueDefaults.minPollingIntervalMs;
+      await Promise.all(messages.map((m) => this.#invoke(f, m)));
+    }
+  }
+
+  async #invoke(f: QueueFunction, message: DequeuedMessageItem): Promise<void> {
+    this.#inFlight++;
+    try {
+      const text = Buffer.from(message.messageText, 'base64').toString('utf8');
+      let payload: unknown = text;
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        /* not JSON: the function gets the string */
+      }
+      const context = new InvocationContext({
+        invocationId: randomUUID(),
+        functionName: f.fn.name,
+        triggerMetadata: {
+          id: message.messageId,
+          dequeueCount: message.dequeueCount,
+          insertionTime: message.insertedOn,
+          expirationTime: message.expiresOn,
+          nextVisibleTime: message.nextVisibleOn,
+          popReceipt: message.popReceipt,
+        },
+        logHandler: (level, ...args) => {
+          if (level === 'error') console.error(`[${f.fn.name}] ${args.join(' ')}`);
+        },
+      });
+      try {
+        await f.fn.handler(payload, context);
+        await f.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
+      } catch (err) {
+        this.failures.push({ functionName: f.fn.name, dequeueCount: message.dequeueCount, error: (err as Error).message });
+        if (message.dequeueCount >= queueDefaults.maxDequeueCount) {
+          await f.poison.createIfNotExists();
+          await f.poison.sendMessage(message.messageText);
+          await f.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
+        } else {
+          await f.queue
+            .updateMessage(message.messageId, message.popReceipt, undefined, queueDefaults.visibilityTimeoutMs / 1000)
+            .catch(() => undefined);
+        }
+      }
+    } finally {
+      this.#inFlight--;
+    }
+  }
+}

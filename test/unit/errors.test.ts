@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { AppError, errorCodes, problemResponse } from '../../functions/errors.js';
+
+describe('problemResponse', () => {
+  it('maps an AppError to RFC 9457 problem+json with its code, status and field errors', () => {
+    const res = problemResponse(
+      new AppError('invalid_input', '1 row(s) do not match', { errors: [{ field: 'x', row: 0, message: 'must be a number', pointer: '/data/0/x' }] }),
+      '/api/score',
+    );
+    expect(res.status).toBe(422);
+    expect(res.headers).toEqual({ 'content-type': 'application/problem+json' });
+    expect(JSON.parse(res.body as string)).toEqual({
+      type: 'urn:r-scoring:error:invalid_input',
+      title: 'Invalid input',
+      status: 422,
+      code: 'invalid_input',
+      detail: '1 row(s) do not match',
+      instance: '/api/score',
+      errors: [{ field: 'x', row: 0, message: 'must be a number', pointer: '/data/0/x' }],
+    });
+  });
+
+  it('adds Retry-After when the error suggests one', () => {
+    const res = problemResponse(new AppError('overloaded', 'busy', { retryAfter: 2 }));
+    expect([res.status, (res.headers as Record<string, string>)['retry-after']]).toEqual([503, '2']);
+  });
+
+  it('turns an unknown error into a 500 that reveals nothing', () => {
+    const res = problemResponse(new TypeError('secret path /etc/x at line 4'));
+    expect(res.status).toBe(500);
+    expect(res.body).not.toMatch(/secret|etc|TypeError/);
+    expect(JSON.parse(res.body as string).code).toBe('internal');
+  });
+
+  it('has a 4xx or 5xx status for every code', () => {
+    for (const [code, { status }] of Object.entries(errorCodes)) expect(status, code).toBeGreaterThanOrEqual(400);
+  });
+});

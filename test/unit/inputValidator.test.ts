@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { AppError } from '../../functions/errors.js';
+import { InputValidator, rowJsonSchema } from '../../functions/scoring/inputValidator.js';
+import { parseModelSchema, type ModelSchema } from '../../functions/scoring/modelSchema.js';
+import { readRows } from '../../functions/scoring/requestBody.js';
+
+const schema: ModelSchema = parseModelSchema(
+  JSON.stringify({
+    schemaVersion: 1,
+    features: [
+      { name: 'x', type: 'numeric', nullable: false },
+      { name: 'n', type: 'integer', nullable: false },
+      { name: 'g', type: 'factor', levels: ['a', 'b'], nullable: true },
+      { name: 'flag', type: 'logical', nullable: false },
+      { name: 'note', type: 'character', nullable: true },
+    ],
+    output: { defaultType: 'response', types: { response: { kind: 'numeric' }, prob: { kind: 'probabilities', classes: ['a', 'b'] } } },
+  }),
+);
+const validator = new InputValidator(schema);
+const good = { x: 1.5, n: 2, g: 'a', flag: true, note: 'hi' };
+
+function errorsOf(rows: unknown[]): AppError {
+  try {
+    validator.validate(readRows({ data: rows }, 100));
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error('expected a 422');
+}
+
+describe('InputValidator', () => {
+  it('lays valid rows out by column, with null for absent nullable fields', () => {
+    const batch = validator.validate(readRows({ data: [good, { x: 2, n: 3, flag: false }] }, 10));
+    expect(batch).toEqual({
+      rows: 2,
+      type: 'response',
+      columns: { x: [1.5, 2], n: [2, 3], g: ['a', null], flag: [true, false], note: ['hi', null] },
+    });
+  });
+
+  it.each([
+    ['a string for a number', { x: 'high' }, 'x', 'must be a number'],
+    ['a fraction for an integer', { n: 2.5 }, 'n', 'must be an integer'],
+    ['an integer beyond 32 bits', { n: 2 ** 53 + 2 }, 'n', 'must be a 32-bit integer'],
+    ['a level unseen in training', { g: 'c' }, 'g', 'is not one of the levels seen in training: a, b'],
+    ['a number for a logical', { flag: 1 }, 'flag', 'must be true or false'],
+    ['null where the model cannot take it', { x: null }, 'x', 'must be a number'],
+    ['a missing required field', { x: undefined }, 'x', 'is required'],
+    ['a field the model does not know', { extra: 1 }, 'extra', 'is not an input of this model'],
+    ['an object for a number', { x: { nested: 1 } }, 'x', 'must be a number'],
+  ])('refuses %s, naming the field, row and pointer', (_label, change, field, message) => {
+    const err = errorsOf([good, { ...good, ...change }]);
+    expect(err.code).toBe('invalid_input');
+    expect(err.status).toBe(422);
+    expect(err.errors).toContainEqual({ field, row: 1, message, pointer: `/data/1/${field}` });
+  });
+
+  it('reports every bad field of every row', () => {
+    const err = errorsOf([{ ...good, x: 'a' }, good, { ...good, n: 0.5, g: 'z' }]);
+    expect(err.errors.map((e) => `${e.row}:${e.field}`)).toEqual(['0:x', '2:n', '2:g']);
+  });
+
+  it('refuses a __proto__ key as an unknown field', () => {
+    const err = errorsOf(JSON.parse('[{"x": 1, "n": 1, "flag": true, "__proto__": {"x": "polluted"}}]'));
+    expect(err.errors).toContainEqual(expect.objectContaining({ field: '__proto__', message: 'is not an input of this model' }));
+  });
+
+  it('refuses a prediction type the model does not offer, and takes one it does', () => {
+    expect(() => validator.validate(readRows({ data: good, type: 'link' }, 10))).toThrow(/response, prob/);
+    expect(validator.validate(readRows({ data: good, type: 'prob' }, 10)).type).toBe('prob');
+  });
+
+  it('gives the JSON Schema of a row', () => {
+    expect(rowJsonSchema(schema)).toMatchObject({
+      required: ['x', 'n', 'flag'],
+      additionalProperties: false,
+      properties: { g: { type: ['string', 'null'], enum: ['a', 'b', null] }, x: { type: 'number' } },
+    });
+  });
+});
+
+describe('parseModelSchema', () => {
+  it('reads what R unboxed: one level, one class, one package', () => {
+    const s = parseModelSchema('{"features":[{"name":"g","type":"factor","levels":"only"}],"packages":"randomForest","output":{"defaultType":"prob","types":{"prob":{"kind":"probabilities","classes":"yes"}}}}');
+    expect(s.features[0]?.levels).toEqual(['only']);
+    expect(s.packages).toEqual(['randomForest']);
+    expect(s.output.types.prob?.classes).toEqual(['yes']);
+  });
+
+  it.each([
+    ['no features', '{"features": []}'],
+    ['an unknown type', '{"features": [{"name": "a", "type": "date"}]}'],
+    ['a factor without levels', '{"features": [{"name": "a", "type": "factor"}]}'],
+  ])('refuses a schema with %s', (_label, text) => {
+    expect(() => parseModelSchema(text)).toThrow(/model.json/);
+  });
+});

@@ -1,0 +1,156 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppError } from '../../functions/errors.js';
+import { ModelRegistry, type RegistryOptions } from '../../functions/models/registry.js';
+import type { ModelIndex, StoredVersion } from '../../functions/storage/modelStore.js';
+import { WorkerPool } from '../../functions/workers/workerPool.js';
+import { fakeFactory } from '../fakes/fakeWorkers.js';
+
+const schema = JSON.stringify({ features: [{ name: 'x', type: 'numeric' }], output: { defaultType: 'response', types: { response: { kind: 'numeric' } } } });
+
+/** An in-memory model store. */
+class FakeStore {
+  models = new Map<string, ModelIndex>();
+  tags = new Map<string, string>();
+  downloads = 0;
+  publish(name: string, version: string, aliases: Record<string, string> = {}) {
+    const index = this.models.get(name) ?? { name, versions: [], aliases: {} };
+    if (!index.versions.includes(version)) index.versions.push(version);
+    index.aliases = { ...index.aliases, latest: version, ...aliases };
+    this.models.set(name, index);
+    this.tags.set(`${name}/${version}`, `t${Math.random()}`);
+  }
+  async listModelNames() {
+    return [...this.models.keys()].sort();
+  }
+  async getIndex(name: string) {
+    const i = this.models.get(name);
+    return i && { ...i, versions: [...i.versions], aliases: { ...i.aliases } };
+  }
+  async getVersion(name: string, version: string): Promise<StoredVersion | undefined> {
+    const tag = this.tags.get(`${name}/${version}`);
+    return tag ? { name, version, tag, files: ['model.json', 'model.rds'], publishedAt: undefined } : undefined;
+  }
+  async download(_stored: StoredVersion, dir: string) {
+    this.downloads++;
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'model.json'), schema);
+    await writeFile(join(dir, 'model.rds'), '');
+  }
+  async readText() {
+    return schema;
+  }
+}
+
+const registries: ModelRegistry[] = [];
+afterEach(async () => {
+  await Promise.all(registries.splice(0).map((r) => r.close()));
+});
+
+async function setup(overrides: Partial<RegistryOptions> = {}) {
+  const store = new FakeStore();
+  const pools: string[] = [];
+  const registry = new ModelRegistry({
+    store,
+    cacheDir: await mkdtemp(join(tmpdir(), 'registry-')),
+    refreshMs: 30,
+    idleMs: 60_000,
+    defaultModel: '',
+    createPool: (dir) => {
+      pools.push(dir);
+      return new WorkerPool(fakeFactory({ startMs: 50 }).factory, { size: 1, queueLimit: 10, timeoutMs: 1000, maxBatchRows: 10, retryAfterSeconds: 1 });
+    },
+    ...overrides,
+  });
+  registries.push(registry);
+  return { store, registry, pools };
+}
+
+const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: AppError) => e.code);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('ModelRegistry', () => {
+  it('resolves a version, an alias, and by default production before latest', async () => {
+    const { store, registry } = await setup();
+    store.publish('m', '1', { production: '1' });
+    store.publish('m', '2');
+    expect((await registry.resolve('m')).version).toBe('1');
+    expect((await registry.resolve('m', 'latest')).version).toBe('2');
+    expect((await registry.resolve('m', '2')).version).toBe('2');
+  });
+
+  it('answers 404 codes for unknown models, versions and unsafe names', async () => {
+    const { store, registry } = await setup();
+    store.publish('m', '1');
+    expect(await codeOf(registry.resolve('nope'))).toBe('model_not_found');
+    expect(await codeOf(registry.resolve('m', 'staging'))).toBe('version_not_found');
+    expect(await codeOf(registry.resolve('../etc'))).toBe('model_not_found');
+  });
+
+  it('uses the only model as the default, and asks for a name when there are several', async () => {
+    const { store, registry } = await setup();
+    expect(await codeOf(registry.resolve(undefined))).toBe('no_default_model');
+    store.publish('only', '1');
+    await sleep(40);
+    expect((await registry.resolve(undefined)).name).toBe('only');
+    store.publish('other', '1');
+    await sleep(40);
+    expect(await codeOf(registry.resolve(undefined))).toBe('no_default_model');
+  });
+
+  it('downloads and starts a version once, however many requests arrive together', async () => {
+    const { store, registry, pools } = await setup();
+    store.publish('m', '1');
+    const all = await Promise.all(Array.from({ length: 10 }, () => registry.resolve('m')));
+    expect(new Set(all).size).toBe(1);
+    expect(store.downloads).toBe(1);
+    expect(pools).toHaveLength(1);
+  });
+
+  it('finds a version published after the index was cached without waiting for a refresh', async () => {
+    const { store, registry } = await setup({ refreshMs: 60_000 });
+    store.publish('m', '1');
+    await registry.resolve('m');
+    store.publish('m', '2');
+    await sleep(600);
+    expect((await registry.resolve('m', '2')).version).toBe('2');
+  });
+
+  it('keeps serving the old version until the new target of a moved alias is ready', async () => {
+    const { store, registry } = await setup();
+    store.publish('m', '1', { production: '1' });
+    const v1 = await registry.resolve('m');
+    await v1.pool.ready();
+    store.publish('m', '2', { production: '2' });
+    await sleep(40);
+    // The refresh has started version 2 (50 ms to start): requests still go to 1 meanwhile.
+    expect((await registry.resolve('m')).version).toBe('1');
+    let moved = false;
+    for (let i = 0; i < 40 && !moved; i++) {
+      await sleep(20);
+      const now = await registry.resolve('m');
+      if (now.version === '2') {
+        moved = true;
+        expect(now.pool.stats().ready).toBe(1);
+      }
+    }
+    expect(moved).toBe(true);
+  });
+
+  it('stops a version nothing points at once it has been idle', async () => {
+    const { store, registry } = await setup({ idleMs: 50 });
+    store.publish('m', '1', { production: '1' });
+    store.publish('m', '2');
+    await registry.resolve('m', '2');
+    await registry.resolve('m', '1');
+    store.publish('m', '3', { production: '3' });
+    store.models.get('m')!.aliases.latest = '3';
+    await registry.resolve('m');
+    await sleep(300);
+    const loaded = registry.pools().map((p) => p.version);
+    expect(loaded).not.toContain('2');
+    expect(loaded).toContain('3');
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { AppError } from '../../functions/errors.js';
+import type { ColumnBatch } from '../../functions/scoring/inputValidator.js';
+import { WorkerPool, type PoolOptions } from '../../functions/workers/workerPool.js';
+import { fakeFactory } from '../fakes/fakeWorkers.js';
+
+const options: PoolOptions = { size: 2, queueLimit: 100, timeoutMs: 1000, maxBatchRows: 1000, retryAfterSeconds: 2 };
+const batch = (...x: number[]): ColumnBatch => ({ rows: x.length, type: 'response', columns: { x } });
+
+describe('WorkerPool', () => {
+  it('scores a request on a ready worker', async () => {
+    const { factory } = fakeFactory();
+    const pool = new WorkerPool(factory, options);
+    await pool.ready();
+    await expect(pool.score(batch(1, 2))).resolves.toEqual({ type: 'response', predictions: [2, 4] });
+    await pool.close();
+  });
+
+  it('merges requests that wait while workers are busy, and splits the answers back in order', async () => {
+    const { factory, workers } = fakeFactory({ delayMs: 20 });
+    const pool = new WorkerPool(factory, { ...options, size: 1 });
+    await pool.ready();
+    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => pool.score(batch(i, i + 10))));
+    expect(results.map((r) => r.predictions)).toEqual([[2, 22], [4, 24], [6, 26], [8, 28], [10, 30]]);
+    // The first request went alone to the idle worker; the four that waited went as one call.
+    expect(workers[0]?.calls).toEqual([2, 8]);
+    await pool.close();
+  });
+
+  it('does not merge requests of different prediction types', async () => {
+    const { factory, workers } = fakeFactory({ delayMs: 10 });
+    const pool = new WorkerPool(factory, { ...options, size: 1 });
+    await pool.ready();
+    await Promise.all([pool.score(batch(1)), pool.score(batch(2)), pool.score({ ...batch(3), type: 'prob' }), pool.score(batch(4))]);
+    expect(workers[0]?.calls).toEqual([1, 2, 1]);
+    await pool.close();
+  });
+
+  it('keeps merged calls within maxBatchRows', async () => {
+    const { factory, workers } = fakeFactory({ delayMs: 10 });
+    const pool = new WorkerPool(factory, { ...options, size: 1, maxBatchRows: 3 });
+    await pool.ready();
+    await Promise.all([1, 2, 3, 4, 5, 6, 7].map((i) => pool.score(batch(i))));
+    expect(Math.max(...(workers[0]?.calls ?? []))).toBeLessThanOrEqual(3);
+    await pool.close();
+  });
+
+  it('answers each merged request on its own when R rejects the merged call', async () => {
+    const { factory } = fakeFactory({
+      delayMs: 5,
+      onCall: (body) =>
+        body.columns.x.includes(666)
+          ? { status: 500, contentType: 'application/problem+json', body: '{"code":"prediction_failed"}' }
+          : undefined,
+    });
+    const pool = new WorkerPool(factory, { ...options, size: 1 });
+    await pool.ready();
+    const outcomes = await Promise.allSettled([pool.score(batch(0)), pool.score(batch(1)), pool.score(batch(666)), pool.score(batch(3))]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((outcomes[2] as PromiseRejectedResult).reason as AppError).code).toBe('prediction_failed');
+    expect((outcomes[3] as PromiseFulfilledResult<{ predictions: number[] }>).value.predictions).toEqual([6]);
+    await pool.close();
+  });
+
+  it('retries a request once on another worker when its worker dies, and restarts the worker', async () => {
+    let crashes = 0;
+    const { factory, workers } = fakeFactory({ onCall: () => (crashes++ === 0 ? 'crash' : undefined) });
+    const pool = new WorkerPool(factory, options);
+    await pool.ready();
+    await expect(pool.score(batch(5))).resolves.toEqual({ type: 'response', predictions: [10] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(workers).toHaveLength(3);
+    expect(pool.stats()).toMatchObject({ ready: 2, restarts: 1 });
+    await pool.close();
+  });
+
+  it('gives a 503 with Retry-After when the retry dies too', async () => {
+    const { factory } = fakeFactory({ onCall: () => 'crash' });
+    const pool = new WorkerPool(factory, options);
+    await pool.ready();
+    const err = (await pool.score(batch(5)).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe('worker_failed');
+    expect(err.status).toBe(503);
+    expect(err.retryAfter).toBe(1);
+    await pool.close();
+  });
+
+  it('times out a hung call with a 504 and recycles its worker', async () => {
+    const { factory, workers } = fakeFactory({ onCall: (_b, w) => (w.id === 0 ? 'hang' : undefined) });
+    const pool = new WorkerPool(factory, { ...options, size: 1, timeoutMs: 50 });
+    await pool.ready();
+    const err = (await pool.score(batch(1)).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe('timeout');
+    expect(err.status).toBe(504);
+    expect(workers[0]?.killed).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(pool.score(batch(2))).resolves.toMatchObject({ predictions: [4] });
+    await pool.close();
+  });
+
+  it('refuses with 503 and Retry-After when the wait queue is full', async () => {
+    const { factory } = fakeFactory({ delayMs: 50 });
+    const pool = new WorkerPool(factory, { ...options, size: 1, queueLimit: 2, maxBatchRows: 1 });
+    await pool.ready();
+    const outcomes = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => pool.score(batch(i))));
+    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as AppError);
+    expect(refused).toHaveLength(2);
+    expect(refused.every((e) => e.code === 'overloaded' && e.retryAfter === 2)).toBe(true);
+    await pool.close();
+  });
+
+  it('reports a model that cannot load as unavailable, without restarting forever', async () => {
+    const { factory, workers } = fakeFactory({ loadFails: true });
+    const pool = new WorkerPool(factory, options);
+    await expect(pool.ready()).rejects.toThrow('failed to load');
+    const err = (await pool.score(batch(1)).catch((e: unknown) => e)) as AppError;
+    expect(err.code).toBe('model_unavailable');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(workers).toHaveLength(2);
+    expect(pool.stats().state).toBe('failed');
+    await pool.close();
+  });
+
+  it('answers waiting requests with 503 when closed', async () => {
+    const { factory } = fakeFactory({ delayMs: 30 });
+    const pool = new WorkerPool(factory, { ...options, size: 1, maxBatchRows: 1 });
+    await pool.ready();
+    const first = pool.score(batch(1));
+    const waiting = pool.score(batch(2)).catch((e: unknown) => e);
+    await pool.close();
+    expect(await waiting).toMatchObject({ code: 'model_unavailable' });
+    await first.catch(() => undefined);
+    expect(pool.stats().state).toBe('closed');
+  });
+});
