@@ -5,6 +5,8 @@ local({
   file <- sub("^--file=", "", args[grep("^--file=", args)])
   assign("handler_root", dirname(dirname(normalizePath(file))), envir = globalenv())
 })
+# testthat runs each file from tests/testthat: make a relative models folder absolute first.
+if (nzchar(Sys.getenv("R_SCORING_MODELS"))) Sys.setenv(R_SCORING_MODELS = normalizePath(Sys.getenv("R_SCORING_MODELS"), mustWork = FALSE))
 sys.source(file.path(handler_root, "R", "cli.R"), envir = globalenv())
 source_handler_files(handler_root)
 results <- as.data.frame(test_dir(file.path(handler_root, "tests", "testthat"), reporter = "summary",
