@@ -1,4 +1,8 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../functions/paths.js';
+import { publishModel } from '../../scripts/publish.js';
+import { sampleModelsDir } from '../../scripts/samples.js';
 import { rPredict, rRecords } from '../helpers/r.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -21,7 +25,9 @@ const bostonRow = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm:
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ MAX_ROWS: '1000', MAX_BODY_BYTES: '200000' });
+  stack = await startStack({ MAX_ROWS: '1000', MAX_BODY_BYTES: '200000', SCORE_TIMEOUT_MS: '2000', SCORE_QUEUE_LIMIT: '4', MICRO_BATCH_MAX_ROWS: '1' });
+  const lm = join(sampleModelsDir, 'mtcars-lm');
+  await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: join(appRoot, 'test/fixtures/slow-score.R'), name: 'slow', version: '1' });
 });
 
 afterAll(async () => {
@@ -144,7 +150,7 @@ describe('POST /api/score and model routes, end to end', () => {
 
   it('lists models, versions, aliases, and a version\'s schema with an example request that scores', async () => {
     const list = (await (await stack.call('/api/models')).json()) as { models: { name: string; aliases: Record<string, string> }[] };
-    expect(list.models.map((m) => m.name)).toEqual(['boston-rf', 'mtcars-ridge', 'penguins-rf']);
+    expect(list.models.map((m) => m.name)).toEqual(['boston-rf', 'mtcars-ridge', 'penguins-rf', 'slow']);
     expect(list.models[0]?.aliases).toEqual({ latest: '1', production: '1' });
     const model = (await (await stack.call('/api/models/penguins-rf')).json()) as { versions: string[]; defaultVersion: string };
     expect(model).toMatchObject({ versions: ['1'], defaultVersion: '1' });
@@ -169,5 +175,26 @@ describe('POST /api/score and model routes, end to end', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/score', '/models/boston-rf/score', '/models/penguins-rf/score']));
     expect(doc.components.schemas.Row_boston_rf?.properties?.crim).toEqual({ type: 'number' });
     expect(doc.components.schemas.Row_penguins_rf?.properties?.island?.enum).toEqual(['Biscoe', 'Dream', 'Torgersen', null]);
+  });
+
+  it('answers 504 when R takes longer than the timeout, and recycles that worker', async () => {
+    const started = Date.now();
+    const body = await problem(await stack.post('/api/models/slow/score', { data: { wt: 999, hp: 100, cyl: 4 } }), 504);
+    expect(body.code).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const ok = await stack.post('/api/models/slow/score', { data: { wt: 3, hp: 100, cyl: 4 } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers 503 with Retry-After when requests for a model would wait beyond the queue limit', async () => {
+    const hung = Array.from({ length: 8 }, () => stack.post('/api/models/slow/score', { data: { wt: 999, hp: 100, cyl: 4 } }));
+    const statuses = await Promise.all(hung.map(async (p) => {
+      const res = await p;
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), code: ((await res.json()) as Problem).code };
+    }));
+    const refused = statuses.filter((s) => s.status === 503);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(refused.every((s) => s.code === 'overloaded' && Number(s.retryAfter) >= 1)).toBe(true);
+    expect(statuses.filter((s) => s.status === 504).length).toBeGreaterThanOrEqual(1);
   });
 });
