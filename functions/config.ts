@@ -30,7 +30,20 @@ export interface Config {
   modelRefreshMs: number;
   /** A version no alias points at is stopped after this long unused. */
   modelIdleMs: number;
+  /** Where callers upload batch input files; batches may name blobs only in this container. */
+  batchInputsContainer: string;
+  /** Batch manifests, input chunks, results and state. */
+  batchesContainer: string;
+  /** Rows per chunk unless the request asks otherwise. */
+  batchChunkRows: number;
+  batchMaxChunkRows: number;
+  batchMaxRows: number;
+  /** Largest JSON body a batch may be submitted as (CSV bodies and blobs are streamed). */
+  batchMaxJsonBytes: number;
 }
+
+/** The queue of batch chunks to score (its poison queue is `batch-chunks-poison`). */
+export const BATCH_QUEUE = 'batch-chunks';
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -85,7 +98,19 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     modelCacheDir: text('MODEL_CACHE_DIR', join(tmpdir(), 'r-scoring', 'models')),
     modelRefreshMs: int('MODEL_REFRESH_MS', 2000, 100),
     modelIdleMs: int('MODEL_IDLE_MS', 600_000, 1000),
+    batchInputsContainer: text('BATCH_INPUTS_CONTAINER', 'batch-inputs'),
+    batchesContainer: text('BATCHES_CONTAINER', 'batches'),
+    batchChunkRows: int('BATCH_CHUNK_ROWS', 5000, 1),
+    batchMaxChunkRows: int('BATCH_MAX_CHUNK_ROWS', 50_000, 1),
+    batchMaxRows: int('BATCH_MAX_ROWS', 50_000_000, 1),
+    batchMaxJsonBytes: int('BATCH_MAX_JSON_BYTES', 64 * 1024 * 1024, 1024),
   };
+  for (const [key, value] of [
+    ['BATCH_INPUTS_CONTAINER', config.batchInputsContainer],
+    ['BATCHES_CONTAINER', config.batchesContainer],
+  ]) {
+    if (!NAME.test(value as string)) problems.push(`${key} "${value}" is not a valid container or queue name`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -6,6 +6,8 @@ import './http/health.js';
 import './http/models.js';
 import './http/openapi.js';
 import './http/score.js';
+import './http/batches.js';
+import './queue/scoreChunk.js';
 
 // Request bodies arrive as streams, so an oversized body is refused before it is all read.
 app.setup({ enableHttpStream: true });

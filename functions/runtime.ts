@@ -1,6 +1,7 @@
-import { config } from './config.js';
+import { BATCH_QUEUE, config } from './config.js';
 import { ModelRegistry } from './models/registry.js';
 import { rHandlerDir } from './paths.js';
+import { BatchStore } from './storage/batchStore.js';
 import { ModelStore } from './storage/modelStore.js';
 import { rWorkerFactory } from './workers/rWorker.js';
 import { WorkerPool } from './workers/workerPool.js';
@@ -28,6 +29,17 @@ export function models(): ModelRegistry {
     });
   }
   return registry;
+}
+
+let batchStore: BatchStore | undefined;
+
+/** The process's batch store, on the same storage account as the models. */
+export function batches(): BatchStore {
+  if (!batchStore) {
+    const c = config();
+    batchStore = BatchStore.fromConnectionString(c.storageConnection, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE });
+  }
+  return batchStore;
 }
 
 /** Stops every R worker. */

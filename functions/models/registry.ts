@@ -116,6 +116,11 @@ export class ModelRegistry {
     return parseModelSchema(await this.#o.store.readText(stored.name, stored.version, 'model.json'));
   }
 
+  /** The schema of a model version (or alias), read from storage without starting R. */
+  async schemaOfVersion(name: string, ref: string): Promise<ModelSchema> {
+    return this.schemaOf(await this.findVersion(name, ref));
+  }
+
   async defaultModelName(): Promise<string> {
     if (this.#o.defaultModel) return this.#o.defaultModel;
     const names = await this.#modelNames();

@@ -12,7 +12,13 @@ export interface ColumnBatch {
 
 const INT32_MAX = 2147483647;
 const MAX_STRING = 10_000;
-const MAX_ERRORS = 100;
+export const MAX_ERRORS = 100;
+
+/** The 422 for rows that do not match a model's schema. */
+export function invalidRows(bad: number, errors: FieldError[]): AppError {
+  const fields = [...new Set(errors.map((e) => e.field))].filter(Boolean);
+  return new AppError('invalid_input', `${bad} row(s) do not match the model's input schema${fields.length ? ` (fields: ${fields.slice(0, 10).join(', ')})` : ''}.`, { errors });
+}
 
 /** The JSON Schema of one input row of a model (as in the OpenAPI document too). */
 export function rowJsonSchema(schema: ModelSchema): Record<string, unknown> {
@@ -79,38 +85,42 @@ export class InputValidator {
     this.#validate = ajv.compile(rowJsonSchema(schema));
   }
 
-  /** Checks every row and the prediction type; throws one 422 naming every bad value. */
-  validate(parsed: ParsedRows): ColumnBatch {
-    const type = parsed.type ?? this.#schema.output.defaultType;
-    if (!(type in this.#schema.output.types)) {
+  /** The prediction type a request means; 422 if the model does not offer it. */
+  checkType(type: string | undefined): string {
+    const chosen = type ?? this.#schema.output.defaultType;
+    if (!(chosen in this.#schema.output.types)) {
       throw new AppError('unsupported_type', `This model offers the prediction types: ${Object.keys(this.#schema.output.types).join(', ')}.`, {
         errors: [{ field: 'type', message: 'is not offered by this model', pointer: '/type' }],
       });
     }
+    return chosen;
+  }
+
+  /** What is wrong with one row (nothing: an empty list). */
+  checkRow(row: unknown, index: number, pointer: ParsedRows['pointer']): FieldError[] {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      return [{ field: '', row: index, message: 'must be an object', pointer: pointer(index) }];
+    }
+    if (this.#validate(row)) return [];
+    return (this.#validate.errors ?? []).map((e) => this.#fieldError(e, index, pointer));
+  }
+
+  /** Checks every row and the prediction type; throws one 422 naming every bad value. */
+  validate(parsed: ParsedRows): ColumnBatch {
+    const type = this.checkType(parsed.type);
     const errors: FieldError[] = [];
     let bad = 0;
     for (let r = 0; r < parsed.rows.length; r++) {
-      const row = parsed.rows[r];
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-        bad++;
-        if (errors.length < MAX_ERRORS) errors.push({ field: '', row: r, message: 'must be an object', pointer: parsed.pointer(r) });
-        continue;
-      }
-      if (this.#validate(row)) continue;
+      const rowErrors = this.checkRow(parsed.rows[r], r, parsed.pointer);
+      if (rowErrors.length === 0) continue;
       bad++;
-      for (const e of this.#validate.errors ?? []) {
-        if (errors.length >= MAX_ERRORS) break;
-        errors.push(this.#fieldError(e, r, parsed));
-      }
+      errors.push(...rowErrors.slice(0, Math.max(0, MAX_ERRORS - errors.length)));
     }
-    if (errors.length > 0) {
-      const fields = [...new Set(errors.map((e) => e.field))].filter(Boolean);
-      throw new AppError('invalid_input', `${bad} row(s) do not match the model's input schema${fields.length ? ` (fields: ${fields.slice(0, 10).join(', ')})` : ''}.`, { errors });
-    }
-    return { rows: parsed.rows.length, type, columns: this.#columns(parsed.rows as Record<string, unknown>[]) };
+    if (errors.length > 0) throw invalidRows(bad, errors);
+    return { rows: parsed.rows.length, type, columns: this.columns(parsed.rows as Record<string, unknown>[]) };
   }
 
-  #fieldError(e: ErrorObject, row: number, parsed: ParsedRows): FieldError {
+  #fieldError(e: ErrorObject, row: number, pointer: ParsedRows['pointer']): FieldError {
     let field = e.instancePath.replace(/^\//, '').replace(/~1/g, '/').replace(/~0/g, '~');
     let message: string;
     if (e.keyword === 'required') {
@@ -122,10 +132,11 @@ export class InputValidator {
     } else {
       message = fieldMessage(e, this.#features.get(field));
     }
-    return { field, row, message, pointer: parsed.pointer(row, field) };
+    return { field, row, message, pointer: pointer(row, field) };
   }
 
-  #columns(rows: Record<string, unknown>[]): Record<string, unknown[]> {
+  /** Valid rows laid out by column, in the schema's feature order; absent fields are null. */
+  columns(rows: readonly Record<string, unknown>[]): Record<string, unknown[]> {
     const columns: Record<string, unknown[]> = {};
     for (const f of this.#schema.features) {
       const values = new Array<unknown>(rows.length);

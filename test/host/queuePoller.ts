@@ -1,13 +1,34 @@
 import functions from '@azure/functions';
 import { QueueServiceClient, type DequeuedMessageItem, type QueueClient } from '@azure/storage-queue';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appRoot } from '../../functions/paths.js';
 import type { FunctionsCore, RegisteredFunction } from './functionsCore.js';
 
 const { InvocationContext } = functions;
 
-/** The host's queue defaults (host.json "queues"), which the app's host.json keeps. */
-export const queueDefaults = { batchSize: 8, maxDequeueCount: 5, visibilityTimeoutMs: 0, minPollingIntervalMs: 50 };
+/** "hh:mm:ss" (a host.json timespan) in milliseconds. */
+export function timespanMs(value: string | undefined, fallback: number): number {
+  const m = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value ?? '');
+  return m ? (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000 : fallback;
+}
+
+/** The app's queue settings from host.json (extensions.queues), with the host's defaults. */
+function readQueueSettings() {
+  const host = JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
+  const q = host.extensions?.queues ?? {};
+  return {
+    batchSize: Number(q.batchSize ?? 16),
+    maxDequeueCount: Number(q.maxDequeueCount ?? 5),
+    visibilityTimeoutMs: timespanMs(q.visibilityTimeout as string | undefined, 0),
+    maxPollingIntervalMs: timespanMs(q.maxPollingInterval as string | undefined, 60_000),
+    minPollingIntervalMs: 50,
+  };
+}
+
+export const queueDefaults = readQueueSettings();
 
 interface QueueFunction {
   fn: RegisteredFunction;
@@ -30,8 +51,11 @@ export class QueuePoller {
   /** Invocations that threw, for tests to inspect. */
   readonly failures: { functionName: string; dequeueCount: number; error: string }[] = [];
 
-  constructor(core: FunctionsCore, settings: Record<string, string>, maxPollingIntervalMs: number) {
-    this.#maxPollingIntervalMs = maxPollingIntervalMs;
+  readonly #leaseSeconds: number;
+
+  constructor(core: FunctionsCore, settings: Record<string, string>, options: { maxPollingIntervalMs?: number; leaseSeconds?: number } = {}) {
+    this.#maxPollingIntervalMs = options.maxPollingIntervalMs ?? queueDefaults.maxPollingIntervalMs;
+    this.#leaseSeconds = options.leaseSeconds ?? 60;
     for (const fn of core.functions) {
       const trigger = Object.values(fn.bindings).find((b) => b.type === 'queueTrigger');
       if (!trigger) continue;
@@ -66,7 +90,7 @@ export class QueuePoller {
       let messages: DequeuedMessageItem[] = [];
       try {
         await f.queue.createIfNotExists();
-        const res = await f.queue.receiveMessages({ numberOfMessages: queueDefaults.batchSize, visibilityTimeout: 600 });
+        const res = await f.queue.receiveMessages({ numberOfMessages: queueDefaults.batchSize, visibilityTimeout: this.#leaseSeconds });
         messages = res.receivedMessageItems;
       } catch {
         messages = [];

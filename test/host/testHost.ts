@@ -17,8 +17,10 @@ export interface TestHostOptions {
   functionKey?: string;
   /** The app's entry module. */
   entry?: string;
-  /** How often queues are polled at most (the host backs off to maxPollingInterval). */
+  /** Longest wait between polls of an empty queue (host.json maxPollingInterval by default). */
   maxPollingIntervalMs?: number;
+  /** Seconds a received message stays invisible while its function runs. */
+  queueLeaseSeconds?: number;
 }
 
 export interface TestHost {
@@ -39,6 +41,27 @@ interface HttpFunction {
 }
 
 const ROUTE_PREFIX = 'api';
+
+/**
+ * A request body as a web stream that reads from the socket only when the function reads
+ * (backpressure: a slow reader holds the client back instead of buffering the body).
+ */
+function pullStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  const chunks = req[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(new Uint8Array(value as Buffer));
+      },
+      cancel() {
+        req.resume();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
 
 // The classes are not named exports of the library's CommonJS bundle under Node's ESM loader.
 const { HttpRequest, HttpResponse, InvocationContext } = functions;
@@ -69,7 +92,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   }
   httpFunctions.sort((a, b) => routeSpecificity(b.route) - routeSpecificity(a.route));
 
-  const queues = new QueuePoller(core, options.settings, options.maxPollingIntervalMs ?? 1000);
+  const queues = new QueuePoller(core, options.settings, { maxPollingIntervalMs: options.maxPollingIntervalMs, leaseSeconds: options.queueLeaseSeconds });
   queues.start();
 
   const server: Server = createServer((req, res) => {
@@ -105,7 +128,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     const nativeRequest = new Request(url, {
       method,
       headers,
-      body: hasBody ? (Readable.toWeb(req) as unknown as ReadableStream) : undefined,
+      body: hasBody ? pullStream(req) : undefined,
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit);
     const request = new HttpRequest({ method, url: url.toString(), headers: Object.fromEntries(headers), params: matched.params, nativeRequest } as never);

@@ -1,0 +1,214 @@
+import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { BatchManifest, ChunkFailure, ChunkResult } from '../batch/batchState.js';
+
+/** The message of one chunk to score: pointers only (queue messages are limited to 64 KB). */
+export interface ChunkMessage {
+  batch: string;
+  chunk: number;
+}
+
+const pad = (n: number) => String(n).padStart(6, '0');
+const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
+
+const paths = {
+  manifest: (id: string) => `${id}/manifest.json`,
+  input: (id: string, n: number) => `${id}/input/${pad(n)}.json`,
+  state: (id: string) => `${id}/state/`,
+  result: (id: string, n: number) => `${id}/state/results/${pad(n)}.json`,
+  failure: (id: string, n: number) => `${id}/state/errors/${pad(n)}.json`,
+  cancelled: (id: string) => `${id}/state/cancelled`,
+  idempotency: (key: string) => `idempotency/${createHash('sha256').update(key).digest('hex')}`,
+};
+
+/**
+ * Batches in Blob Storage and their chunks on a Storage Queue. Layout of the batches
+ * container, per batch id: manifest.json; input/NNNNNN.json (each chunk's rows by column,
+ * the body R reads); state/results/NNNNNN.json (written once, create-only);
+ * state/errors/NNNNNN.json (the last failure of a chunk); state/cancelled.
+ */
+export class BatchStore {
+  readonly batches: ContainerClient;
+  readonly inputs: ContainerClient;
+  readonly queue: QueueClient;
+  #ready: Promise<void> | undefined;
+  readonly #manifests = new Map<string, BatchManifest>();
+
+  constructor(batches: ContainerClient, inputs: ContainerClient, queue: QueueClient) {
+    this.batches = batches;
+    this.inputs = inputs;
+    this.queue = queue;
+  }
+
+  static fromConnectionString(connection: string, names: { batches: string; inputs: string; queue: string }): BatchStore {
+    const blobs = BlobServiceClient.fromConnectionString(connection);
+    return new BatchStore(
+      blobs.getContainerClient(names.batches),
+      blobs.getContainerClient(names.inputs),
+      QueueServiceClient.fromConnectionString(connection).getQueueClient(names.queue),
+    );
+  }
+
+  /** Creates the containers and queue once per process. */
+  ensure(): Promise<void> {
+    this.#ready ??= Promise.all([this.batches.createIfNotExists(), this.inputs.createIfNotExists(), this.queue.createIfNotExists()]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#ready = undefined;
+        throw err;
+      },
+    );
+    return this.#ready;
+  }
+
+  async writeInputChunk(id: string, chunk: number, body: string, rows: number): Promise<void> {
+    await this.batches.getBlockBlobClient(paths.input(id, chunk)).upload(body, Buffer.byteLength(body), {
+      metadata: { rows: String(rows) },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  }
+
+  async readInputChunk(id: string, chunk: number): Promise<string> {
+    return (await this.batches.getBlobClient(paths.input(id, chunk)).downloadToBuffer()).toString('utf8');
+  }
+
+  async writeManifest(m: BatchManifest): Promise<void> {
+    const text = JSON.stringify(m);
+    await this.batches.getBlockBlobClient(paths.manifest(m.id)).upload(text, Buffer.byteLength(text), {
+      conditions: { ifNoneMatch: '*' },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  }
+
+  /** A batch's manifest (immutable once written, so kept in memory), or undefined. */
+  async readManifest(id: string): Promise<BatchManifest | undefined> {
+    const cached = this.#manifests.get(id);
+    if (cached) return cached;
+    try {
+      const m = JSON.parse((await this.batches.getBlobClient(paths.manifest(id)).downloadToBuffer()).toString('utf8')) as BatchManifest;
+      if (this.#manifests.size > 1000) this.#manifests.clear();
+      this.#manifests.set(id, m);
+      return m;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async resultExists(id: string, chunk: number): Promise<boolean> {
+    return this.batches.getBlobClient(paths.result(id, chunk)).exists();
+  }
+
+  /** Writes a chunk's result once: false if it was already there (a duplicate delivery). */
+  async writeResult(id: string, chunk: number, body: string, meta: Omit<ChunkResult, 'chunk'>): Promise<boolean> {
+    try {
+      await this.batches.getBlockBlobClient(paths.result(id, chunk)).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        metadata: { rows: String(meta.rows), startedat: meta.startedAt, finishedat: meta.finishedAt },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409, 412)) return false;
+      throw err;
+    }
+  }
+
+  async readResult(id: string, chunk: number): Promise<string> {
+    return (await this.batches.getBlobClient(paths.result(id, chunk)).downloadToBuffer()).toString('utf8');
+  }
+
+  async writeFailure(id: string, failure: ChunkFailure): Promise<void> {
+    const text = JSON.stringify(failure);
+    await this.batches.getBlockBlobClient(paths.failure(id, failure.chunk)).upload(text, Buffer.byteLength(text), {
+      metadata: { attempts: String(failure.attempts) },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  }
+
+  /** Marks a batch cancelled; false if it already was. */
+  async cancel(id: string): Promise<boolean> {
+    const at = new Date().toISOString();
+    try {
+      await this.batches.getBlockBlobClient(paths.cancelled(id)).upload(at, at.length, { conditions: { ifNoneMatch: '*' } });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 409, 412)) return false;
+      throw err;
+    }
+  }
+
+  async isCancelled(id: string): Promise<boolean> {
+    return this.batches.getBlobClient(paths.cancelled(id)).exists();
+  }
+
+  /** Everything a batch's status is derived from, in one listing. */
+  async readState(id: string): Promise<{ results: ChunkResult[]; failures: ChunkFailure[]; cancelledAt: string | undefined }> {
+    const results: ChunkResult[] = [];
+    const failureChunks: number[] = [];
+    let cancelledAt: string | undefined;
+    for await (const blob of this.batches.listBlobsFlat({ prefix: paths.state(id), includeMetadata: true })) {
+      const rest = blob.name.slice(paths.state(id).length);
+      const chunk = Number(/(\d+)\.json$/.exec(rest)?.[1]);
+      if (rest.startsWith('results/')) {
+        const md = blob.metadata ?? {};
+        results.push({ chunk, rows: Number(md.rows ?? 0), startedAt: md.startedat ?? '', finishedAt: md.finishedat ?? '' });
+      } else if (rest.startsWith('errors/')) {
+        failureChunks.push(chunk);
+      } else if (rest === 'cancelled') {
+        cancelledAt = blob.properties.createdOn?.toISOString() ?? blob.properties.lastModified.toISOString();
+      }
+    }
+    const done = new Set(results.map((r) => r.chunk));
+    const failures = await Promise.all(
+      failureChunks
+        .filter((c) => !done.has(c))
+        .map(async (c) => JSON.parse((await this.batches.getBlobClient(paths.failure(id, c)).downloadToBuffer()).toString('utf8')) as ChunkFailure),
+    );
+    return { results: results.sort((a, b) => a.chunk - b.chunk), failures, cancelledAt };
+  }
+
+  /** Enqueues one message per chunk (base64 JSON, as the Functions host reads them). */
+  async enqueueChunks(id: string, chunks: number): Promise<void> {
+    const messages = Array.from({ length: chunks }, (_, chunk) => Buffer.from(JSON.stringify({ batch: id, chunk } satisfies ChunkMessage)).toString('base64'));
+    for (let i = 0; i < messages.length; i += 32) {
+      await Promise.all(messages.slice(i, i + 32).map((m) => this.queue.sendMessage(m)));
+    }
+  }
+
+  /** Claims an idempotency key for a batch id; returns the id that already holds it, if any. */
+  async claimIdempotencyKey(key: string, id: string): Promise<string | undefined> {
+    const blob = this.batches.getBlockBlobClient(paths.idempotency(key));
+    try {
+      await blob.upload(id, id.length, { conditions: { ifNoneMatch: '*' } });
+      return undefined;
+    } catch (err) {
+      if (!isStatus(err, 409, 412)) throw err;
+      return (await blob.downloadToBuffer()).toString('utf8');
+    }
+  }
+
+  async releaseIdempotencyKey(key: string): Promise<void> {
+    await this.batches.getBlobClient(paths.idempotency(key)).deleteIfExists();
+  }
+
+  /** Removes everything stored for a batch that was refused before it was accepted. */
+  async deleteBatch(id: string): Promise<void> {
+    const names: string[] = [];
+    for await (const blob of this.batches.listBlobsFlat({ prefix: `${id}/` })) names.push(blob.name);
+    await Promise.all(names.map((n) => this.batches.getBlobClient(n).deleteIfExists()));
+  }
+
+  /** A caller's uploaded input as a stream, or undefined if there is no such blob. */
+  async openInput(name: string): Promise<Readable | undefined> {
+    try {
+      const res = await this.inputs.getBlobClient(name).download();
+      return res.readableStreamBody as Readable;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import { QueueServiceClient } from '@azure/storage-queue';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../functions/paths.js';
+import { publishModel } from '../../scripts/publish.js';
+import { sampleModelsDir } from '../../scripts/samples.js';
+import { rPredict, rRecords } from '../helpers/r.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { until } from '../helpers/traffic.js';
+
+interface Status {
+  id: string;
+  state: string;
+  rows: { total: number; done: number; failed: number };
+  chunks: { total: number; done: number; failed: number; pending: number };
+  errors: { chunk: number; rows: { from: number; to: number }; attempts: number; reason: string }[];
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+interface Results {
+  state: string;
+  complete: boolean;
+  results: { row: number; prediction: unknown }[];
+}
+
+let stack: Stack;
+const car = (wt: number) => ({ wt, hp: 110, cyl: 6 });
+
+beforeAll(async () => {
+  stack = await startStack({ R_WORKERS: '2' });
+  const lm = join(sampleModelsDir, 'mtcars-lm');
+  for (const [name, score] of [['fragile', 'fragile-score.R'], ['sleepy', 'sleepy-score.R']]) {
+    await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: join(appRoot, 'test/fixtures', score as string), name: name as string, version: '1' });
+  }
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function submit(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ res: Response; body: Record<string, unknown> }> {
+  const res = await stack.call(path, {
+    method: 'POST',
+    headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { res, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function status(id: string): Promise<Status> {
+  return (await (await stack.call(`/api/batches/${id}?redirect=false`)).json()) as Status;
+}
+
+async function finished(id: string, timeoutMs = 120_000): Promise<Status> {
+  let last: Status | undefined;
+  await until(async () => ['succeeded', 'failed', 'cancelled'].includes((last = await status(id)).state), timeoutMs, `batch ${id} to finish`);
+  return last as Status;
+}
+
+async function results(id: string): Promise<Results> {
+  return (await (await stack.call(`/api/batches/${id}/results`, { headers: { accept: 'application/json' } })).json()) as Results;
+}
+
+describe('asynchronous batch scoring', () => {
+  it('scores a 10,000-row batch equal to R predict(), row for row, in input order', async () => {
+    const rows = 'proto[rep(seq_len(nrow(proto)), length.out = 10000), setdiff(names(proto), "medv")]';
+    const [records, expected] = await Promise.all([rRecords('boston-rf', rows), rPredict('boston-rf', rows)]);
+    const { res, body } = await submit('/api/batches?chunkSize=1500', { data: records });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('location')).toBe(`/api/batches/${body.id}`);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(body).toMatchObject({ state: 'queued', rows: 10_000, chunks: 7, model: { name: 'boston-rf', version: '1' } });
+
+    const done = await finished(body.id as string);
+    expect(done).toMatchObject({ state: 'succeeded', rows: { total: 10_000, done: 10_000, failed: 0 }, chunks: { total: 7, done: 7 } });
+    expect(done.startedAt).not.toBeNull();
+
+    const redirect = await stack.call(`/api/batches/${body.id}`, { redirect: 'manual' });
+    expect(redirect.status).toBe(303);
+    expect(redirect.headers.get('location')).toBe(`/api/batches/${body.id}/results`);
+
+    const out = await results(body.id as string);
+    expect(out.complete).toBe(true);
+    expect(out.results.map((r) => r.row)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    out.results.forEach((r, i) => expect(Object.is(r.prediction, expected[i])).toBe(true));
+
+    const csv = await (await stack.call(`/api/batches/${body.id}/results`, { headers: { accept: 'text/csv' } })).text();
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toBe('row,prediction');
+    expect(lines).toHaveLength(10_001);
+    expect(Number(lines[10_000]?.split(',')[1])).toBe(expected[9999]);
+  });
+
+  it('takes a CSV body and a CSV blob from the inputs container, with probabilities as CSV columns', async () => {
+    const csv = 'island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex\nDream,40,18,190,3800,male\nBiscoe,50,15,220,5000,NA\n';
+    const { res, body } = await submit('/api/models/penguins-rf/batches?type=prob&output=csv', csv);
+    expect(res.status).toBe(202);
+    expect((await finished(body.id as string)).state).toBe('succeeded');
+    const out = await (await stack.call(`/api/batches/${body.id}/results`)).text();
+    expect(out.split('\n')[0]).toBe('row,Adelie,Chinstrap,Gentoo');
+    expect(out.trim().split('\n')).toHaveLength(3);
+
+    const inputs = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batch-inputs');
+    await inputs.createIfNotExists();
+    await inputs.getBlockBlobClient('uploads/penguins.csv').upload(csv, csv.length);
+    const fromBlob = await submit('/api/models/penguins-rf/batches', { blob: 'uploads/penguins.csv' });
+    expect(fromBlob.res.status).toBe(202);
+    const done = await finished(fromBlob.body.id as string);
+    expect(done.rows.done).toBe(2);
+  });
+
+  it('refuses bad input up front, before anything is enqueued', async () => {
+    const badHeader = await submit('/api/batches', 'crim,beak\n1,2\n');
+    expect(badHeader.res.status).toBe(422);
+    expect(badHeader.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'beak', message: 'is not an input of this model' }),
+        expect.objectContaining({ field: 'zn', message: 'is a required column' }),
+      ]),
+    );
+    const rows = Array.from({ length: 50 }, (_, i) => car(i === 7 || i === 31 ? ('heavy' as unknown as number) : 3));
+    const badRows = await submit('/api/models/fragile/batches', { data: rows });
+    expect(badRows.res.status).toBe(422);
+    expect((badRows.body.errors as { row: number; pointer: string }[]).map((e) => [e.row, e.pointer])).toEqual([
+      [7, '/data/7/wt'],
+      [31, '/data/31/wt'],
+    ]);
+    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks');
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+    expect((await submit('/api/batches', 'a,b', { 'content-type': 'text/plain' })).res.status).toBe(415);
+  });
+
+  it('refuses input blobs outside the batch inputs container', async () => {
+    for (const blob of ['https://evil.example/x.csv', '../models/boston-rf/1/model.rds', '/etc/passwd.csv', 'a/../../b.csv', 'C:\\x.csv']) {
+      const { res, body } = await submit('/api/batches', { blob });
+      expect(res.status, blob).toBe(400);
+      expect((body.errors as { pointer: string }[])[0]?.pointer).toBe('/blob');
+    }
+    expect((await submit('/api/batches', { blob: 'missing.csv' })).res.status).toBe(404);
+  });
+
+  it('counts a chunk delivered twice once', async () => {
+    const { body } = await submit('/api/models/fragile/batches?chunkSize=2', { data: [car(2), car(3), car(4)] });
+    const done = await finished(body.id as string);
+    const before = await results(body.id as string);
+    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks');
+    for (let i = 0; i < 3; i++) await queue.sendMessage(Buffer.from(JSON.stringify({ batch: body.id, chunk: 0 })).toString('base64'));
+    await until(async () => (await queue.getProperties()).approximateMessagesCount === 0 && !stack.host.queues.busy, 30_000, 'the duplicates to be processed');
+    const after = await status(body.id as string);
+    expect(after.rows).toEqual(done.rows);
+    expect(after.chunks.done).toBe(2);
+    expect(await results(body.id as string)).toEqual(before);
+  });
+
+  it('reports a chunk that fails 5 times as failed, moves it to the poison queue, and completes the others', async () => {
+    const rows = [car(2), car(3), car(-1), car(4), car(5)];
+    const { body } = await submit('/api/models/fragile/batches?chunkSize=2', { data: rows });
+    const done = await finished(body.id as string, 90_000);
+    expect(done.state).toBe('failed');
+    expect(done.chunks).toEqual({ total: 3, done: 2, failed: 1, pending: 0 });
+    expect(done.rows).toEqual({ total: 5, done: 3, failed: 2 });
+    expect(done.errors).toEqual([{ chunk: 1, rows: { from: 2, to: 3 }, attempts: 5, reason: expect.stringContaining('prediction_failed') }]);
+    const poison = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks-poison');
+    const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+    const chunks = peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
+    expect(chunks).toContainEqual({ batch: body.id, chunk: 1 });
+    const out = await results(body.id as string);
+    expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
+  });
+
+  it('cancels a batch: chunks not started are skipped', async () => {
+    const { body } = await submit('/api/models/sleepy/batches?chunkSize=1', { data: Array.from({ length: 40 }, (_, i) => car(2 + i / 10)) });
+    await until(async () => (await status(body.id as string)).chunks.done >= 1, 30_000, 'the first chunk');
+    const cancelled = await stack.call(`/api/batches/${body.id}`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(202);
+    expect(((await cancelled.json()) as Status).state).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 3000));
+    const settled = await status(body.id as string);
+    await new Promise((r) => setTimeout(r, 2000));
+    const later = await status(body.id as string);
+    expect(later.state).toBe('cancelled');
+    expect(later.chunks.done).toBe(settled.chunks.done);
+    expect(later.chunks.done).toBeLessThan(40);
+    expect((await stack.call(`/api/batches/${body.id}`, { method: 'DELETE' })).status).toBe(202);
+  });
+
+  it('answers a resubmit with the same Idempotency-Key with the same batch, scored once', async () => {
+    const key = `key-${Date.now()}`;
+    const first = await submit('/api/models/fragile/batches?chunkSize=1', { data: [car(2), car(3)] }, { 'idempotency-key': key });
+    const second = await submit('/api/models/fragile/batches?chunkSize=1', { data: [car(2), car(3)] }, { 'idempotency-key': key });
+    expect(first.res.status).toBe(202);
+    expect(second.res.status).toBe(202);
+    expect(second.body.id).toBe(first.body.id);
+    const done = await finished(first.body.id as string);
+    expect(done.rows.done).toBe(2);
+    const manifests: string[] = [];
+    for await (const blob of BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batches').listBlobsFlat()) {
+      if (blob.name.endsWith('manifest.json')) manifests.push(blob.name);
+    }
+    expect(new Set(manifests).size).toBe(manifests.length);
+  });
+
+  it('answers 404 for an unknown batch and 409 when cancelling a finished one', async () => {
+    expect((await stack.call('/api/batches/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await stack.call('/api/batches/not-an-id')).status).toBe(404);
+    const { body } = await submit('/api/models/fragile/batches', { data: [car(2)] });
+    await finished(body.id as string);
+    expect((await stack.call(`/api/batches/${body.id}`, { method: 'DELETE' })).status).toBe(409);
+  });
+
+  it('completes a batch across an Azurite restart with nothing lost or duplicated', async () => {
+    const data = Array.from({ length: 30 }, (_, i) => car(2 + i / 10));
+    const { body } = await submit('/api/models/sleepy/batches?chunkSize=2', { data });
+    await until(async () => (await status(body.id as string)).chunks.done >= 2, 60_000, 'some chunks');
+    await stack.azurite.restart();
+    const done = await finished(body.id as string, 180_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.rows).toEqual({ total: 30, done: 30, failed: 0 });
+    const out = await results(body.id as string);
+    expect(out.results.map((r) => r.row)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  }, 240_000);
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { blobFormat, checkInputBlobName, readBatchOptions } from '../../functions/batch/batchOptions.js';
+import { deriveStatus, type BatchManifest } from '../../functions/batch/batchState.js';
+import { csvValue } from '../../functions/batch/csvValues.js';
+
+const manifest: BatchManifest = {
+  id: 'b',
+  model: { name: 'm', version: '1' },
+  type: 'response',
+  output: 'json',
+  rows: 25,
+  chunkRows: 10,
+  chunks: 3,
+  columns: ['x'],
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+const result = (chunk: number, rows = 10, end = '2026-01-01T00:00:05.000Z') => ({ chunk, rows, startedAt: '2026-01-01T00:00:01.000Z', finishedAt: end });
+const failure = (chunk: number, attempts: number) => ({ chunk, attempts, reason: 'prediction_failed: no', at: '2026-01-01T00:00:09.000Z' });
+
+describe('deriveStatus', () => {
+  it('is queued before any chunk ran', () => {
+    expect(deriveStatus(manifest, [], [], undefined)).toMatchObject({ state: 'queued', chunks: { done: 0, pending: 3 }, startedAt: null, finishedAt: null });
+  });
+
+  it('is running while chunks remain, counting rows from the results stored', () => {
+    expect(deriveStatus(manifest, [result(0)], [failure(1, 2)], undefined)).toMatchObject({
+      state: 'running',
+      rows: { total: 25, done: 10, failed: 0 },
+      errors: [{ chunk: 1, rows: { from: 10, to: 19 }, attempts: 2 }],
+    });
+  });
+
+  it('succeeds when every chunk has a result, with timings', () => {
+    const s = deriveStatus(manifest, [result(0), result(1), result(2, 5, '2026-01-01T00:00:07.000Z')], [failure(1, 1)], undefined);
+    expect(s).toMatchObject({ state: 'succeeded', rows: { done: 25, failed: 0 }, finishedAt: '2026-01-01T00:00:07.000Z', durationMs: 7000, errors: [] });
+  });
+
+  it('fails when a chunk failed 5 times and the rest are done', () => {
+    const s = deriveStatus(manifest, [result(0), result(2, 5)], [failure(1, 5)], undefined);
+    expect(s).toMatchObject({ state: 'failed', chunks: { done: 2, failed: 1, pending: 0 }, rows: { done: 15, failed: 10 } });
+  });
+
+  it('is cancelled when cancelled before the end', () => {
+    expect(deriveStatus(manifest, [result(0)], [], '2026-01-01T00:00:03.000Z')).toMatchObject({ state: 'cancelled', finishedAt: '2026-01-01T00:00:03.000Z' });
+  });
+});
+
+describe('checkInputBlobName', () => {
+  it.each(['in.csv', 'uploads/2026/day 1.csv', 'a.b/c_d-e.ndjson'])('accepts %s', (name) => {
+    expect(checkInputBlobName(name)).toBe(name);
+  });
+
+  it.each([
+    ['a URL', 'https://acct.blob.core.windows.net/models/x.csv'],
+    ['a protocol-relative URL', '//host/x.csv'],
+    ['another container by ..', '../models/m/1/model.rds'],
+    ['a .. segment inside', 'a/../../b.csv'],
+    ['an absolute path', '/etc/passwd'],
+    ['a Windows path', 'C:\\data\\x.csv'],
+    ['a control character', 'x\u0000.csv'],
+    ['an empty segment', 'a//b.csv'],
+    ['not a string', 42],
+  ])('refuses %s', (_label, name) => {
+    expect(() => checkInputBlobName(name)).toThrow(/batch inputs container/);
+  });
+
+  it('knows CSV and NDJSON by extension and refuses others', () => {
+    expect([blobFormat('a.CSV'), blobFormat('a.jsonl'), blobFormat('a.ndjson')]).toEqual(['csv', 'ndjson', 'ndjson']);
+    expect(() => blobFormat('a.rds')).toThrow(/\.csv/);
+  });
+});
+
+describe('readBatchOptions', () => {
+  const limits = { defaultChunkRows: 5000, maxChunkRows: 50_000 };
+  it('defaults, and takes the body over the query string', () => {
+    expect(readBatchOptions(new URLSearchParams(), {}, limits)).toEqual({ type: undefined, chunkRows: 5000, output: 'json' });
+    expect(readBatchOptions(new URLSearchParams('chunkSize=10&output=csv&type=prob'), { chunkSize: 20 }, limits)).toEqual({ type: 'prob', chunkRows: 20, output: 'csv' });
+  });
+
+  it.each([
+    ['a chunk size of 0', 'chunkSize=0'],
+    ['a fractional chunk size', 'chunkSize=1.5'],
+    ['a chunk size over the limit', 'chunkSize=50001'],
+    ['an unknown output format', 'output=xml'],
+  ])('refuses %s', (_label, query) => {
+    expect(() => readBatchOptions(new URLSearchParams(query), {}, limits)).toThrow(/Option/);
+  });
+});
+
+describe('csvValue', () => {
+  const f = (type: 'numeric' | 'integer' | 'logical' | 'factor' | 'character') => ({ name: 'x', type });
+  it.each([
+    ['1.5', f('numeric'), 1.5],
+    ['NA', f('numeric'), null],
+    ['', f('integer'), null],
+    ['abc', f('numeric'), 'abc'],
+    ['TRUE', f('logical'), true],
+    ['F', f('logical'), false],
+    ['yes', f('logical'), 'yes'],
+    ['', f('character'), ''],
+    ['Dream', f('factor'), 'Dream'],
+  ])('reads %j as %j', (text, feature, value) => {
+    expect(csvValue(text, feature)).toEqual(value);
+  });
+});
