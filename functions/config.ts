@@ -14,6 +14,8 @@ export interface Config {
   /** Models whose workers start with the app rather than on first use. */
   preloadModels: string[];
   rscript: string;
+  /** How the app talks to its R workers: "pipe" (standard streams) or "http" (plumber on loopback). */
+  rTransport: 'pipe' | 'http';
   /** R processes per loaded model version. */
   workersPerModel: number;
   workerReadyTimeoutMs: number;
@@ -88,6 +90,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     defaultModel,
     preloadModels: list('PRELOAD_MODELS', defaultModel ? [defaultModel] : []),
     rscript: text('R_SCRIPT', 'Rscript'),
+    rTransport: text('R_TRANSPORT', 'pipe') as Config['rTransport'],
     workersPerModel: int('R_WORKERS', availableParallelism(), 1, 64),
     workerReadyTimeoutMs: int('R_READY_TIMEOUT_MS', 120_000, 1000),
     scoreTimeoutMs: int('SCORE_TIMEOUT_MS', 30_000, 10),
@@ -111,6 +114,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   ]) {
     if (!NAME.test(value as string)) problems.push(`${key} "${value}" is not a valid container or queue name`);
   }
+  if (config.rTransport !== 'pipe' && config.rTransport !== 'http') problems.push(`R_TRANSPORT must be "pipe" or "http" (got "${config.rTransport}")`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

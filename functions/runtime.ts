@@ -3,7 +3,8 @@ import { ModelRegistry } from './models/registry.js';
 import { rHandlerDir } from './paths.js';
 import { BatchStore } from './storage/batchStore.js';
 import { ModelStore } from './storage/modelStore.js';
-import { rWorkerFactory } from './workers/rWorker.js';
+import { httpWorkerFactory } from './workers/httpWorker.js';
+import { pipeWorkerFactory } from './workers/pipeWorker.js';
 import { WorkerPool } from './workers/workerPool.js';
 
 let registry: ModelRegistry | undefined;
@@ -19,7 +20,7 @@ export function models(): ModelRegistry {
       idleMs: c.modelIdleMs,
       defaultModel: c.defaultModel,
       createPool: (dir) =>
-        new WorkerPool(rWorkerFactory({ rscript: c.rscript, handlerDir: rHandlerDir, modelDir: dir, readyTimeoutMs: c.workerReadyTimeoutMs }), {
+        new WorkerPool((c.rTransport === 'http' ? httpWorkerFactory : pipeWorkerFactory)({ rscript: c.rscript, handlerDir: rHandlerDir, modelDir: dir, readyTimeoutMs: c.workerReadyTimeoutMs }), {
           size: c.workersPerModel,
           queueLimit: c.scoreQueueLimit,
           timeoutMs: c.scoreTimeoutMs,

@@ -27,7 +27,7 @@ export function startRProcess(options: RProcessOptions): RProcess {
   const child = execa(
     options.rscript,
     ['--vanilla', join(options.handlerDir, 'main.R'), '--model', options.modelDir, '--port', String(options.port), '--host', '127.0.0.1'],
-    { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: { stderr: true }, cleanup: true },
+    { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false, cleanup: true },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -5,7 +5,7 @@
 
 parse_json_body <- function(raw) {
   if (is.null(raw) || length(raw) == 0) abort_scoring(400L, "invalid_request", "The request body is empty.")
-  txt <- rawToChar(raw)
+  txt <- if (is.character(raw)) raw else rawToChar(raw)
   Encoding(txt) <- "UTF-8"
   tryCatch(
     jsonlite::fromJSON(txt, simplifyVector = TRUE, simplifyDataFrame = FALSE, simplifyMatrix = FALSE),
@@ -40,7 +40,7 @@ parse_score_request <- function(raw) {
   }
   if (is.character(body$columns) && is.list(body$data)) {
     # Rows of mixed types were simplified to strings: read them again, value by value.
-    rows <- jsonlite::parse_json(rawToChar(raw), simplifyVector = FALSE)$data
+    rows <- jsonlite::parse_json(if (is.character(raw)) raw else rawToChar(raw), simplifyVector = FALSE)$data
     names <- body$columns
     if (any(lengths(rows) != length(names))) {
       bad <- which(lengths(rows) != length(names))[1]

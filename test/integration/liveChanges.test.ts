@@ -10,7 +10,8 @@ const row = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ MODEL_REFRESH_MS: '200', MODEL_IDLE_MS: '1000' });
+  // These workers are plumber over loopback HTTP (R_TRANSPORT=http); the other suites use pipes.
+  stack = await startStack({ MODEL_REFRESH_MS: '200', MODEL_IDLE_MS: '1000', R_TRANSPORT: 'http' });
   await publishDir(stack.store, join(sampleModelsDir, 'boston-rf'), 'housing', '1', ['production']);
 });
 
@@ -57,7 +58,7 @@ describe('models changing under traffic', () => {
       await until(() => traffic.sent() > (kill + 1) * 30, 30_000, 'traffic');
       let pid: number | undefined;
       await until(async () => {
-        const { stdout } = await execa('pgrep', ['-f', 'main.R.*--model .*boston-rf'], { reject: false });
+        const { stdout } = await execa('pgrep', ['-f', '(main|worker).R.*--model .*boston-rf'], { reject: false });
         pid = stdout.split('\n').filter(Boolean).map(Number).find((p) => !killed.has(p));
         return pid !== undefined;
       }, 30_000, 'a live worker to kill');

@@ -3,15 +3,15 @@ import { callRHandler } from './rHandlerClient.js';
 import { startRProcess } from './rProcess.js';
 import { ModelLoadError, type Worker, type WorkerFactory } from './worker.js';
 
-export interface RWorkerOptions {
+export interface WorkerOptions {
   rscript: string;
   handlerDir: string;
   modelDir: string;
   readyTimeoutMs: number;
 }
 
-/** Workers that are R handler processes on free loopback ports, started with execa. */
-export function rWorkerFactory(options: RWorkerOptions): WorkerFactory {
+/** Workers that are R handler processes (main.R, plumber) on free loopback ports, started with execa. */
+export function httpWorkerFactory(options: WorkerOptions): WorkerFactory {
   return (id: number): Worker => {
     let process: ReturnType<typeof startRProcess> | undefined;
     let exitCallback: (() => void) | undefined;
