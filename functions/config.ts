@@ -25,6 +25,10 @@ export interface Config {
   scoreQueueLimit: number;
   /** Rows merged into one R call at most; 1 turns micro-batching off. */
   microBatchMaxRows: number;
+  /** Longest a request waits for others to merge with, and only under load. */
+  microBatchMaxWaitMs: number;
+  /** Models whose requests are never merged (as with "microBatch": false in model.json). */
+  microBatchOff: string[];
   maxBodyBytes: number;
   maxRows: number;
   modelCacheDir: string;
@@ -96,6 +100,8 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     scoreTimeoutMs: int('SCORE_TIMEOUT_MS', 30_000, 10),
     scoreQueueLimit: int('SCORE_QUEUE_LIMIT', 256, 0),
     microBatchMaxRows: int('MICRO_BATCH_MAX_ROWS', 1000, 1),
+    microBatchMaxWaitMs: int('MICRO_BATCH_MAX_WAIT_MS', 1, 0, 1000),
+    microBatchOff: list('MICRO_BATCH_OFF', []),
     maxBodyBytes: int('MAX_BODY_BYTES', 4 * 1024 * 1024, 1024),
     maxRows: int('MAX_ROWS', 10_000, 1),
     modelCacheDir: text('MODEL_CACHE_DIR', join(tmpdir(), 'r-scoring', 'models')),

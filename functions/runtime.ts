@@ -19,12 +19,13 @@ export function models(): ModelRegistry {
       refreshMs: c.modelRefreshMs,
       idleMs: c.modelIdleMs,
       defaultModel: c.defaultModel,
-      createPool: (dir) =>
+      createPool: (dir, schema, name) =>
         new WorkerPool((c.rTransport === 'http' ? httpWorkerFactory : pipeWorkerFactory)({ rscript: c.rscript, handlerDir: rHandlerDir, modelDir: dir, readyTimeoutMs: c.workerReadyTimeoutMs }), {
           size: c.workersPerModel,
           queueLimit: c.scoreQueueLimit,
           timeoutMs: c.scoreTimeoutMs,
-          maxBatchRows: c.microBatchMaxRows,
+          maxBatchRows: schema.microBatch === false || c.microBatchOff.includes(name) ? 1 : c.microBatchMaxRows,
+          maxWaitMs: c.microBatchMaxWaitMs,
           retryAfterSeconds: 1,
         }),
     });

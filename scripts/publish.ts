@@ -20,6 +20,8 @@ export interface PublishOptions {
   aliases?: string[];
   force?: boolean;
   rscript?: string;
+  /** false: never score this model's requests together with others' (model.json "microBatch"). */
+  microBatch?: boolean;
 }
 
 export class PublishError extends Error {
@@ -63,8 +65,9 @@ export async function publishModel(store: ModelStore, options: PublishOptions): 
   if (!options.force && (await store.getVersion(options.name, options.version))) {
     throw new PublishError('version_exists', `${options.name} version ${options.version} is already published; use --force to replace it`);
   }
-  const schemaText = await describeModel(options);
+  let schemaText = await describeModel(options);
   parseModelSchema(schemaText);
+  if (options.microBatch === false) schemaText = JSON.stringify({ ...JSON.parse(schemaText), microBatch: false }, null, 2);
   const overwrite = options.force === true;
   const upload = async (file: 'score.R' | 'model.json' | 'model.rds', content: Buffer) => {
     if (!(await store.upload(options.name, options.version, file, content, overwrite))) {

@@ -19,6 +19,7 @@ const program = new Command()
   .option('--response <column>', "the prototype's response column, left out of the inputs")
   .option('--alias <alias...>', 'aliases to point at this version (latest always is)')
   .option('--force', 'replace an existing version', false)
+  .option('--no-micro-batch', "never score this model's requests together with other requests' rows")
   .option('--connection <string>', 'storage connection string (default: AzureWebJobsStorage or MODEL_STORAGE)')
   .option('--container <name>', 'models container (default: MODELS_CONTAINER or "models")')
   .version('1.0.0', '--cli-version');
@@ -33,6 +34,7 @@ const opts = program.opts<{
   response?: string;
   alias?: string[];
   force: boolean;
+  microBatch: boolean;
   connection?: string;
   container?: string;
 }>();
@@ -54,6 +56,7 @@ try {
     response: opts.response,
     aliases: opts.alias,
     force: opts.force,
+    microBatch: opts.microBatch,
     rscript: config.rscript,
   });
   console.log(`published ${opts.name} ${opts.version}; aliases: ${JSON.stringify(aliases)}`);

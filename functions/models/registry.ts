@@ -22,7 +22,7 @@ export interface LoadedVersion {
 export interface RegistryOptions {
   store: Pick<ModelStore, 'listModelNames' | 'getIndex' | 'getVersion' | 'download' | 'readText'>;
   cacheDir: string;
-  createPool(dir: string, schema: ModelSchema): WorkerPool;
+  createPool(dir: string, schema: ModelSchema, name: string): WorkerPool;
   refreshMs: number;
   idleMs: number;
   defaultModel: string;
@@ -234,7 +234,7 @@ export class ModelRegistry {
           dir,
           schema,
           validator: new InputValidator(schema),
-          pool: this.#o.createPool(dir, schema),
+          pool: this.#o.createPool(dir, schema, stored.name),
         };
         this.#loaded.set(key, version);
         return version;

@@ -24,6 +24,8 @@ export interface ModelSchema {
   features: Feature[];
   output: { defaultType: string; types: Record<string, OutputType> };
   example?: Record<string, unknown>;
+  /** false when rows must not be scored together with other requests' rows. */
+  microBatch?: boolean;
 }
 
 const featureTypes: readonly FeatureType[] = ['numeric', 'integer', 'factor', 'logical', 'character'];
@@ -75,5 +77,6 @@ export function parseModelSchema(text: string): ModelSchema {
   const packages = asStringArray(raw.packages);
   if (packages) schema.packages = packages;
   if (raw.example && typeof raw.example === 'object') schema.example = raw.example as Record<string, unknown>;
+  if (raw.microBatch === false) schema.microBatch = false;
   return schema;
 }

@@ -12,6 +12,11 @@ export interface PoolOptions {
   timeoutMs: number;
   /** Rows merged into one R call at most (1 turns merging off). */
   maxBatchRows: number;
+  /**
+   * While another call is in flight (the sign of load), an idle worker waits up to this
+   * long for more requests to merge before it calls R. With no load, it never waits.
+   */
+  maxWaitMs?: number;
   /** Seconds suggested in Retry-After when overloaded. */
   retryAfterSeconds: number;
 }
@@ -71,6 +76,9 @@ export class WorkerPool {
   #rejectFirstReady!: (err: Error) => void;
   #lastUsed = Date.now();
   #inFlight = 0;
+  #waitTimer: NodeJS.Timeout | undefined;
+  #calls = 0;
+  #rowsScored = 0;
 
   constructor(factory: WorkerFactory, options: PoolOptions) {
     this.#factory = factory;
@@ -162,6 +170,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#waitTimer);
     for (const job of this.#queue.splice(0)) {
       job.reject(new AppError('model_unavailable', 'This model version was shut down.', { retryAfter: 1 }));
     }
@@ -239,13 +248,35 @@ export class WorkerPool {
     job.reject(new AppError('timeout', `No R worker could score the request within ${this.#options.timeoutMs} ms.`));
   }
 
-  #pump(): void {
+  #pump(waited = false): void {
     while (this.#queue.length > 0) {
       const slot = this.#slots.find((s) => s.ready && !s.busy && !s.retired);
       if (!slot) return;
+      if (!waited && this.#shouldWait()) {
+        this.#waitTimer ??= setTimeout(() => {
+          this.#waitTimer = undefined;
+          this.#pump(true);
+        }, this.#options.maxWaitMs);
+        return;
+      }
       const jobs = this.#takeJobs();
       void this.#run(slot, jobs);
     }
+  }
+
+  /** Under load (a call in flight) and with room left in a merged call, wait for more rows. */
+  #shouldWait(): boolean {
+    if (!this.#options.maxWaitMs || this.#options.maxBatchRows <= 1 || this.#inFlight === 0) return false;
+    const head = this.#queue[0] as Job;
+    if (head.alone) return false;
+    let rows = 0;
+    for (const job of this.#queue) if (job.batch.type === head.batch.type) rows += job.batch.rows;
+    return rows < this.#options.maxBatchRows;
+  }
+
+  /** R calls made and rows scored so far (their ratio: the mean merged call size). */
+  get callStats(): { calls: number; rows: number } {
+    return { calls: this.#calls, rows: this.#rowsScored };
   }
 
   /** The head job plus following jobs of the same type, up to maxBatchRows rows. */
@@ -270,6 +301,8 @@ export class WorkerPool {
   async #run(slot: Slot, jobs: Job[]): Promise<void> {
     slot.busy = true;
     this.#inFlight += jobs.length;
+    this.#calls++;
+    for (const j of jobs) this.#rowsScored += j.batch.rows;
     const deadline = Math.min(...jobs.map((j) => j.deadline));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));

@@ -11,7 +11,18 @@ interface Segment {
   catchAll?: boolean;
 }
 
+const parsed = new Map<string, Segment[]>();
+
 function parseTemplate(template: string): Segment[] {
+  let segments = parsed.get(template);
+  if (!segments) {
+    segments = parseSegments(template);
+    parsed.set(template, segments);
+  }
+  return segments;
+}
+
+function parseSegments(template: string): Segment[] {
   return template
     .split('/')
     .filter(Boolean)

@@ -42,6 +42,14 @@ interface HttpFunction {
 
 const ROUTE_PREFIX = 'api';
 
+/** A response init with a string or JSON body (or none) and plain headers, no cookies. */
+function isPlainResponse(result: unknown): boolean {
+  if (result === undefined || result === null) return true;
+  const init = result as HttpResponseInit;
+  const headersPlain = init.headers === undefined || (typeof init.headers === 'object' && !(init.headers instanceof Headers) && !Array.isArray(init.headers));
+  return headersPlain && !init.cookies && (init.body === undefined || typeof init.body === 'string');
+}
+
 /**
  * A request body as a web stream that reads from the socket only when the function reads
  * (backpressure: a slow reader holds the client back instead of buffering the body).
@@ -145,6 +153,25 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     } catch (err) {
       console.error(`[${matched.f.fn.name}] unhandled: ${(err as Error).message}`);
       return void res.writeHead(500).end();
+    }
+    if (!(result instanceof HttpResponse) && isPlainResponse(result)) {
+      // What HttpResponse would send for a string or JSON body, without building a fetch Response.
+      const init = (result ?? {}) as HttpResponseInit;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries((init.headers ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = v;
+      let text: string | undefined;
+      if (init.jsonBody !== undefined) {
+        text = JSON.stringify(init.jsonBody);
+        headers['content-type'] ??= 'application/json';
+      } else if (typeof init.body === 'string') {
+        text = init.body;
+        headers['content-type'] ??= 'text/plain;charset=UTF-8';
+      }
+      if (text !== undefined) headers['content-length'] = String(Buffer.byteLength(text));
+      if (!req.complete) headers.connection = 'close';
+      res.writeHead(init.status ?? 200, headers);
+      res.end(text);
+      return;
     }
     const response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
     const outHeaders: Record<string, string> = {};

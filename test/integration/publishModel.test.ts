@@ -54,6 +54,12 @@ describe('publish-model', () => {
     expect(after?.files.sort()).toEqual(['model.json', 'model.rds']);
   });
 
+  it('marks a model whose requests must not be merged', async () => {
+    const res = await cli(join(penguins, 'model.rds'), '--name', 'solo', '--version', '1', '--schema', join(penguins, 'model.json'), '--no-micro-batch');
+    expect(res.exitCode).toBe(0);
+    expect(JSON.parse(await store.readText('solo', '1', 'model.json')).microBatch).toBe(false);
+  });
+
   it('moves an alias to a new version and keeps the others', async () => {
     await publishModel(store, { model: join(penguins, 'model.rds'), schema: join(penguins, 'model.json'), name: 'penguins', version: '1.1.0', aliases: ['staging'] });
     expect((await store.getIndex('penguins'))?.aliases).toEqual({ latest: '1.1.0', production: '1.0.0', staging: '1.1.0' });

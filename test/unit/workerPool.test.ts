@@ -132,4 +132,42 @@ describe('WorkerPool', () => {
     await first.catch(() => undefined);
     expect(pool.stats().state).toBe('closed');
   });
+
+  it('adds no wait at one client: an idle pool calls R at once', async () => {
+    const { factory, workers } = fakeFactory({ delayMs: 1 });
+    const pool = new WorkerPool(factory, { ...options, size: 1, maxWaitMs: 200 });
+    await pool.ready();
+    const started = performance.now();
+    await pool.score(batch(1));
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(workers[0]?.calls).toEqual([1]);
+    await pool.close();
+  });
+
+  it('under load, waits briefly so that requests arriving one by one share an R call', async () => {
+    const { factory, workers } = fakeFactory({ delayMs: 30 });
+    const pool = new WorkerPool(factory, { ...options, size: 2, maxWaitMs: 20 });
+    await pool.ready();
+    const first = pool.score(batch(0));
+    // Worker 1 is idle, but a call is in flight: requests trickling in 5 ms apart merge.
+    const later: Promise<unknown>[] = [];
+    for (let i = 1; i <= 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      later.push(pool.score(batch(i)));
+    }
+    await Promise.all([first, ...later]);
+    expect(workers[0]?.calls).toEqual([1]);
+    expect(workers[1]?.calls).toEqual([3]);
+    expect(pool.callStats).toEqual({ calls: 2, rows: 4 });
+    await pool.close();
+  });
+
+  it('never merges when maxBatchRows is 1 (micro-batching off for a model)', async () => {
+    const { factory, workers } = fakeFactory({ delayMs: 10 });
+    const pool = new WorkerPool(factory, { ...options, size: 1, maxBatchRows: 1, maxWaitMs: 20 });
+    await pool.ready();
+    await Promise.all([1, 2, 3].map((i) => pool.score(batch(i))));
+    expect(workers[0]?.calls).toEqual([1, 1, 1]);
+    await pool.close();
+  });
 });
