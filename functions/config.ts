@@ -109,7 +109,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     modelIdleMs: int('MODEL_IDLE_MS', 600_000, 1000),
     batchInputsContainer: text('BATCH_INPUTS_CONTAINER', 'batch-inputs'),
     batchesContainer: text('BATCHES_CONTAINER', 'batches'),
-    batchChunkRows: int('BATCH_CHUNK_ROWS', 5000, 1),
+    batchChunkRows: int('BATCH_CHUNK_ROWS', 10_000, 1),
     batchMaxChunkRows: int('BATCH_MAX_CHUNK_ROWS', 50_000, 1),
     batchMaxRows: int('BATCH_MAX_ROWS', 50_000_000, 1),
     batchMaxJsonBytes: int('BATCH_MAX_JSON_BYTES', 64 * 1024 * 1024, 1024),

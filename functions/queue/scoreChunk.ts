@@ -50,10 +50,11 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
   if ((await store.isCancelled(msg.batch)) || (await store.resultExists(msg.batch, msg.chunk))) return;
   const startedAt = new Date().toISOString();
   try {
-    const input = JSON.parse(await store.readInputChunk(msg.batch, msg.chunk)) as { type: string; columns: Record<string, unknown[]> };
+    const encoded = await store.readInputChunk(msg.batch, msg.chunk);
     const { from, to } = chunkRange(manifest, msg.chunk);
     const model = await models().resolve(manifest.model.name, manifest.model.version);
-    const result = await scoreWithPatience(model.pool, { rows: to - from + 1, type: input.type, columns: input.columns });
+    // The stored chunk is already R's request body: it goes to R as it is.
+    const result = await scoreWithPatience(model.pool, { rows: to - from + 1, type: manifest.type, columns: {}, encoded });
     await store.writeResult(msg.batch, msg.chunk, JSON.stringify({ chunk: msg.chunk, offset: from, predictions: result.predictions }), {
       rows: to - from + 1,
       startedAt,

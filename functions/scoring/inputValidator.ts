@@ -8,6 +8,8 @@ export interface ColumnBatch {
   rows: number;
   type: string;
   columns: Record<string, unknown[]>;
+  /** The R call body for these rows when it is already written ({"type", "columns"}). */
+  encoded?: string;
 }
 
 const INT32_MAX = 2147483647;

@@ -10,7 +10,7 @@ export interface PredictionResult {
 export function encodeCall(batches: readonly ColumnBatch[]): string {
   const first = batches[0];
   if (!first) throw new Error('encodeCall needs at least one batch');
-  if (batches.length === 1) return JSON.stringify({ type: first.type, columns: first.columns });
+  if (batches.length === 1) return first.encoded ?? JSON.stringify({ type: first.type, columns: first.columns });
   const columns: Record<string, unknown[]> = {};
   for (const name of Object.keys(first.columns)) {
     const merged: unknown[] = [];

@@ -283,11 +283,11 @@ export class WorkerPool {
   #takeJobs(): Job[] {
     const head = this.#queue.shift() as Job;
     const jobs = [head];
-    if (head.alone || this.#options.maxBatchRows <= 1) return jobs;
+    if (head.alone || head.batch.encoded !== undefined || this.#options.maxBatchRows <= 1) return jobs;
     let rows = head.batch.rows;
     for (let i = 0; i < this.#queue.length && rows < this.#options.maxBatchRows; ) {
       const job = this.#queue[i] as Job;
-      if (!job.alone && job.batch.type === head.batch.type && rows + job.batch.rows <= this.#options.maxBatchRows) {
+      if (!job.alone && job.batch.encoded === undefined && job.batch.type === head.batch.type && rows + job.batch.rows <= this.#options.maxBatchRows) {
         this.#queue.splice(i, 1);
         jobs.push(job);
         rows += job.batch.rows;
