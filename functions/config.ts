@@ -5,9 +5,19 @@ import { join } from 'node:path';
  * The app's settings, read from the environment once, validated together, and frozen.
  * Nothing else reads process.env. Each setting and its default is listed in the README.
  */
+/**
+ * How the app reaches its storage account: a connection string (Azurite locally), or
+ * identity-based, as the Functions host's own `AzureWebJobsStorage__*` settings describe it.
+ */
+export type StorageAccess =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; blobServiceUri: string; queueServiceUri: string; clientId?: string };
+
 export interface Config {
-  /** Connection string of the storage account holding models (Azurite locally). */
-  storageConnection: string;
+  /** The storage account holding models and batches. */
+  storage: StorageAccess;
+  /** Application Insights; telemetry is off when empty. */
+  applicationInsightsConnectionString: string;
   modelsContainer: string;
   /** The model POST /api/score uses; empty means "the only model, if there is one". */
   defaultModel: string;
@@ -82,14 +92,14 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
   };
 
-  const storageConnection = text('MODEL_STORAGE', text('AzureWebJobsStorage', ''));
-  if (storageConnection === '') problems.push('AzureWebJobsStorage (or MODEL_STORAGE) must name the storage account holding models');
+  const storage = readStorage(env, problems);
   const modelsContainer = text('MODELS_CONTAINER', 'models');
   if (!NAME.test(modelsContainer)) problems.push(`MODELS_CONTAINER "${modelsContainer}" is not a valid container name`);
   const defaultModel = text('DEFAULT_MODEL', '');
 
   const config: Config = {
-    storageConnection: storageConnection === 'UseDevelopmentStorage=true' ? developmentStorage : storageConnection,
+    storage,
+    applicationInsightsConnectionString: text('APPLICATIONINSIGHTS_CONNECTION_STRING', ''),
     modelsContainer,
     defaultModel,
     preloadModels: list('PRELOAD_MODELS', defaultModel ? [defaultModel] : []),
@@ -123,6 +133,24 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   if (config.rTransport !== 'pipe' && config.rTransport !== 'http') problems.push(`R_TRANSPORT must be "pipe" or "http" (got "${config.rTransport}")`);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** MODEL_STORAGE, else AzureWebJobsStorage: a connection string, or `<name>__accountName` (or `__blobServiceUri` and `__queueServiceUri`) with an optional `__clientId`. */
+function readStorage(env: NodeJS.ProcessEnv, problems: string[]): StorageAccess {
+  const prefix = [env.MODEL_STORAGE, env.MODEL_STORAGE__accountName, env.MODEL_STORAGE__blobServiceUri].some((v) => v?.trim()) ? 'MODEL_STORAGE' : 'AzureWebJobsStorage';
+  const connection = env[prefix]?.trim();
+  if (connection) {
+    return { kind: 'connectionString', connectionString: connection === 'UseDevelopmentStorage=true' ? developmentStorage : connection };
+  }
+  const account = env[`${prefix}__accountName`]?.trim();
+  const blobServiceUri = env[`${prefix}__blobServiceUri`]?.trim() || (account ? `https://${account}.blob.core.windows.net` : '');
+  const queueServiceUri = env[`${prefix}__queueServiceUri`]?.trim() || (account ? `https://${account}.queue.core.windows.net` : '');
+  if (!blobServiceUri || !queueServiceUri) {
+    problems.push(`${prefix} must be a connection string, or ${prefix}__accountName (or __blobServiceUri and __queueServiceUri) must name the storage account`);
+    return { kind: 'connectionString', connectionString: '' };
+  }
+  const clientId = env[`${prefix}__clientId`]?.trim();
+  return { kind: 'identity', blobServiceUri, queueServiceUri, ...(clientId ? { clientId } : {}) };
 }
 
 /** Azurite's well-known development account, as `UseDevelopmentStorage=true` means. */

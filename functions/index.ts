@@ -2,6 +2,7 @@
 import { app } from '@azure/functions';
 import { config } from './config.js';
 import { models, shutdown } from './runtime.js';
+import { startTelemetry, telemetry } from './telemetry.js';
 import './http/health.js';
 import './http/models.js';
 import './http/openapi.js';
@@ -13,6 +14,7 @@ import './queue/scoreChunk.js';
 app.setup({ enableHttpStream: true });
 
 app.hook.appStart(async () => {
+  await startTelemetry();
   for (const name of config().preloadModels) {
     await models()
       .preload(name)
@@ -22,4 +24,5 @@ app.hook.appStart(async () => {
 
 app.hook.appTerminate(async () => {
   await shutdown();
+  await telemetry().flush();
 });

@@ -5,7 +5,9 @@ import { BatchStore } from './storage/batchStore.js';
 import { ModelStore } from './storage/modelStore.js';
 import { httpWorkerFactory } from './workers/httpWorker.js';
 import { pipeWorkerFactory } from './workers/pipeWorker.js';
-import { WorkerPool } from './workers/workerPool.js';
+import { WorkerPool, type PoolObserver } from './workers/workerPool.js';
+import { telemetry } from './telemetry.js';
+import { basename } from 'node:path';
 
 let registry: ModelRegistry | undefined;
 
@@ -14,7 +16,7 @@ export function models(): ModelRegistry {
   if (!registry) {
     const c = config();
     registry = new ModelRegistry({
-      store: ModelStore.fromConnectionString(c.storageConnection, c.modelsContainer),
+      store: ModelStore.connect(c.storage, c.modelsContainer),
       cacheDir: c.modelCacheDir,
       refreshMs: c.modelRefreshMs,
       idleMs: c.modelIdleMs,
@@ -26,11 +28,40 @@ export function models(): ModelRegistry {
           timeoutMs: c.scoreTimeoutMs,
           maxBatchRows: schema.microBatch === false || c.microBatchOff.includes(name) ? 1 : c.microBatchMaxRows,
           maxWaitMs: c.microBatchMaxWaitMs,
+          observer: poolTelemetry(name, dir),
           retryAfterSeconds: 1,
         }),
     });
   }
   return registry;
+}
+
+/** Each R call as a dependency of every request it served, with the pool's metrics. */
+function poolTelemetry(model: string, dir: string): PoolObserver {
+  const version = basename(dir).replace(/-[0-9a-f]{16}$/, '');
+  return {
+    call: (r) => {
+      const t = telemetry();
+      const rows = r.jobs.reduce((n, j) => n + j.rows, 0);
+      for (const job of r.jobs) {
+        t.dependency({
+          name: 'R score',
+          type: 'R',
+          target: `${model}@${version}`,
+          durationMs: r.durationMs,
+          success: r.outcome === 'ok',
+          resultCode: r.outcome === 'ok' || r.outcome === 'error' ? String(r.status) : r.outcome,
+          properties: { model, version, rows: String(job.rows), callRows: String(rows), mergedRequests: String(r.jobs.length), worker: String(r.workerId), outcome: r.outcome },
+          traceParent: job.traceParent,
+        });
+        t.metric('Wait before dispatch (ms)', job.waitedMs, { model });
+      }
+      t.metric('Rows scored', rows, { model, version });
+      t.metric('Micro-batch size', r.jobs.length, { model });
+      t.metric('R latency (ms)', r.durationMs, { model });
+    },
+    restart: () => telemetry().metric('Worker restarts', 1, { model, version }),
+  };
 }
 
 let batchStore: BatchStore | undefined;
@@ -39,7 +70,7 @@ let batchStore: BatchStore | undefined;
 export function batches(): BatchStore {
   if (!batchStore) {
     const c = config();
-    batchStore = BatchStore.fromConnectionString(c.storageConnection, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE });
+    batchStore = BatchStore.connect(c.storage, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE });
   }
   return batchStore;
 }

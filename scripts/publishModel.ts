@@ -45,7 +45,7 @@ if (opts.container) env.MODELS_CONTAINER = opts.container;
 
 try {
   const config = readConfig(env);
-  const store = ModelStore.fromConnectionString(config.storageConnection, config.modelsContainer);
+  const store = ModelStore.connect(config.storage, config.modelsContainer);
   const { aliases } = await publishModel(store, {
     model: program.args[0] as string,
     name: opts.name,

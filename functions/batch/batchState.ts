@@ -12,6 +12,8 @@ export interface BatchManifest {
   chunks: number;
   columns: string[];
   createdAt: string;
+  /** The W3C traceparent of the submit request: chunks report under the same operation. */
+  traceParent?: string;
 }
 
 /** A stored chunk result (its blob's metadata). */

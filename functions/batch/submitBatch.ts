@@ -12,6 +12,7 @@ export interface SubmitInput {
   options: BatchOptions;
   idempotencyKey: string | undefined;
   maxRows: number;
+  traceParent?: string;
 }
 
 export interface Submitted {
@@ -105,5 +106,6 @@ async function storeRows(store: BatchStore, id: string, input: SubmitInput): Pro
     chunks,
     columns: Object.keys(validator.columns([])),
     createdAt: new Date().toISOString(),
+    ...(input.traceParent ? { traceParent: input.traceParent } : {}),
   };
 }

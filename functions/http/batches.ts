@@ -9,6 +9,7 @@ import { submitBatch } from '../batch/submitBatch.js';
 import { config } from '../config.js';
 import { AppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
+import { telemetry } from '../telemetry.js';
 import { parseJson, readRows } from '../scoring/requestBody.js';
 import { readText } from './readBody.js';
 import { answerError } from './respond.js';
@@ -79,7 +80,11 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
       options,
       idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
       maxRows: c.batchMaxRows,
+      traceParent: context.traceContext?.traceParent ?? undefined,
     });
+    if (!existing) {
+      telemetry().event('Batch submitted', { batch: manifest.id, model: manifest.model.name, version: manifest.model.version, rows: String(manifest.rows), chunks: String(manifest.chunks) }, manifest.traceParent);
+    }
     context.log(`batch ${manifest.id} ${existing ? 'resubmitted' : 'accepted'}: ${manifest.rows} rows in ${manifest.chunks} chunks`);
     return {
       status: 202,
@@ -125,6 +130,7 @@ export async function cancelBatch(request: HttpRequest, context: InvocationConte
       throw new AppError('batch_finished', `Batch ${manifest.id} already ${status.state}; there is nothing to cancel.`);
     }
     await batches().cancel(manifest.id);
+    telemetry().event('Batch cancelled', { batch: manifest.id, chunksDone: String(status.chunks.done) }, manifest.traceParent);
     const after = await loadBatch(manifest.id);
     return { status: 202, jsonBody: { ...after.status, links: links(manifest.id) } };
   } catch (err) {

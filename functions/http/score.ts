@@ -16,7 +16,7 @@ export async function score(request: HttpRequest, context: InvocationContext): P
     const model = await models().resolve(request.params.name, request.params.version);
     const rows = readRows(parseJson(text), c.maxRows);
     const batch = model.validator.validate(rows);
-    const result = await model.pool.score(batch);
+    const result = await model.pool.score({ ...batch, traceParent: context.traceContext?.traceParent ?? undefined });
     return {
       status: 200,
       jsonBody: { model: { name: model.name, version: model.version }, type: result.type, predictions: result.predictions, requestId: context.invocationId },

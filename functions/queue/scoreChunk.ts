@@ -3,6 +3,7 @@ import { chunkRange } from '../batch/batchState.js';
 import { BATCH_QUEUE } from '../config.js';
 import { isAppError, type AppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
+import { telemetry } from '../telemetry.js';
 import type { ChunkMessage } from '../storage/batchStore.js';
 import type { PredictionResult } from '../workers/scoreCall.js';
 import type { WorkerPool } from '../workers/workerPool.js';
@@ -54,16 +55,21 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     const { from, to } = chunkRange(manifest, msg.chunk);
     const model = await models().resolve(manifest.model.name, manifest.model.version);
     // The stored chunk is already R's request body: it goes to R as it is.
-    const result = await scoreWithPatience(model.pool, { rows: to - from + 1, type: manifest.type, columns: {}, encoded });
-    await store.writeResult(msg.batch, msg.chunk, JSON.stringify({ chunk: msg.chunk, offset: from, predictions: result.predictions }), {
+    const result = await scoreWithPatience(model.pool, { rows: to - from + 1, type: manifest.type, columns: {}, encoded, traceParent: manifest.traceParent });
+    const finishedAt = new Date().toISOString();
+    const written = await store.writeResult(msg.batch, msg.chunk, JSON.stringify({ chunk: msg.chunk, offset: from, predictions: result.predictions }), {
       rows: to - from + 1,
       startedAt,
-      finishedAt: new Date().toISOString(),
+      finishedAt,
     });
+    const ms = Date.parse(finishedAt) - Date.parse(startedAt);
+    telemetry().metric('Batch chunk duration (ms)', ms, { model: manifest.model.name });
+    telemetry().event('Batch chunk scored', { batch: msg.batch, chunk: String(msg.chunk), rows: String(to - from + 1), durationMs: String(ms), duplicate: String(!written) }, manifest.traceParent);
   } catch (err) {
     const attempts = Number((context.triggerMetadata as { dequeueCount?: number } | undefined)?.dequeueCount ?? 1);
     const reason = isAppError(err) ? `${(err as AppError).code}: ${err.message}` : 'internal: the chunk could not be scored';
     await store.writeFailure(msg.batch, { chunk: msg.chunk, attempts, reason, at: new Date().toISOString() }).catch(() => undefined);
+    telemetry().event('Batch chunk failed', { batch: msg.batch, chunk: String(msg.chunk), attempt: String(attempts), reason: reason.split(':')[0] as string }, manifest.traceParent);
     context.error(`batch ${msg.batch} chunk ${msg.chunk} attempt ${attempts} failed: ${reason}`);
     throw err;
   }

@@ -10,6 +10,8 @@ export interface ColumnBatch {
   columns: Record<string, unknown[]>;
   /** The R call body for these rows when it is already written ({"type", "columns"}). */
   encoded?: string;
+  /** The W3C traceparent of the operation these rows belong to (for telemetry). */
+  traceParent?: string;
 }
 
 const INT32_MAX = 2147483647;

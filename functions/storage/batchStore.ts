@@ -1,5 +1,7 @@
-import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { RestError, type ContainerClient } from '@azure/storage-blob';
+import type { QueueClient } from '@azure/storage-queue';
+import type { StorageAccess } from '../config.js';
+import { blobService, queueService } from './clients.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BatchManifest, ChunkFailure, ChunkResult } from '../batch/batchState.js';
@@ -42,13 +44,9 @@ export class BatchStore {
     this.queue = queue;
   }
 
-  static fromConnectionString(connection: string, names: { batches: string; inputs: string; queue: string }): BatchStore {
-    const blobs = BlobServiceClient.fromConnectionString(connection);
-    return new BatchStore(
-      blobs.getContainerClient(names.batches),
-      blobs.getContainerClient(names.inputs),
-      QueueServiceClient.fromConnectionString(connection).getQueueClient(names.queue),
-    );
+  static connect(access: StorageAccess, names: { batches: string; inputs: string; queue: string }): BatchStore {
+    const blobs = blobService(access);
+    return new BatchStore(blobs.getContainerClient(names.batches), blobs.getContainerClient(names.inputs), queueService(access).getQueueClient(names.queue));
   }
 
   /** Creates the containers and queue once per process. */

@@ -1,4 +1,6 @@
-import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import { RestError, type ContainerClient } from '@azure/storage-blob';
+import type { StorageAccess } from '../config.js';
+import { blobService } from './clients.js';
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,7 +38,11 @@ export class ModelStore {
   }
 
   static fromConnectionString(connection: string, containerName: string): ModelStore {
-    return new ModelStore(BlobServiceClient.fromConnectionString(connection).getContainerClient(containerName));
+    return ModelStore.connect({ kind: 'connectionString', connectionString: connection }, containerName);
+  }
+
+  static connect(access: StorageAccess, containerName: string): ModelStore {
+    return new ModelStore(blobService(access).getContainerClient(containerName));
   }
 
   async ensureContainer(): Promise<void> {

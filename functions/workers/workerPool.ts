@@ -17,8 +17,24 @@ export interface PoolOptions {
    * long for more requests to merge before it calls R. With no load, it never waits.
    */
   maxWaitMs?: number;
+  /** Told of every R call and every worker restart (telemetry). */
+  observer?: PoolObserver;
   /** Seconds suggested in Retry-After when overloaded. */
   retryAfterSeconds: number;
+}
+
+/** One R call, as the pool saw it: no rows, no predictions, only counts and timings. */
+export interface CallReport {
+  workerId: number;
+  durationMs: number;
+  outcome: 'ok' | 'error' | 'timeout' | 'crashed';
+  status: number;
+  jobs: { rows: number; waitedMs: number; traceParent: string | undefined }[];
+}
+
+export interface PoolObserver {
+  call?(report: CallReport): void;
+  restart?(): void;
 }
 
 export interface PoolStats {
@@ -34,6 +50,7 @@ export type PoolState = 'starting' | 'ready' | 'degraded' | 'failed' | 'closed';
 
 interface Job {
   batch: ColumnBatch;
+  enqueuedAt: number;
   deadline: number;
   attempts: number;
   /** Set when the job must not be merged with others again (after a merged call failed). */
@@ -55,6 +72,15 @@ interface Slot {
 }
 
 const MAX_ATTEMPTS = 2;
+
+/** Runs an observer callback; telemetry must never break scoring. */
+function observe(callback: () => void): void {
+  try {
+    callback();
+  } catch (err) {
+    console.error(`pool observer failed: ${(err as Error).message}`);
+  }
+}
 
 /**
  * A fixed number of R workers for one model version. Each worker takes one call at a time;
@@ -141,6 +167,7 @@ export class WorkerPool {
     return new Promise<PredictionResult>((resolve, reject) => {
       const job: Job = {
         batch,
+        enqueuedAt: performance.now(),
         deadline: Date.now() + this.#options.timeoutMs,
         attempts: 0,
         alone: false,
@@ -234,6 +261,7 @@ export class WorkerPool {
     slot.retired = true;
     if (this.#closed || this.#loadError || this.#slots[index] !== slot) return;
     this.#restarts++;
+    observe(() => this.#options.observer?.restart?.());
     const failures = Date.now() - slot.startedAt < 5000 ? slot.failures + 1 : 0;
     const delay = failures <= 1 ? 0 : Math.min(5000, 100 * 2 ** (failures - 2));
     setTimeout(() => {
@@ -306,10 +334,23 @@ export class WorkerPool {
     const deadline = Math.min(...jobs.map((j) => j.deadline));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
+    const started = performance.now();
+    const report = (outcome: CallReport['outcome'], status: number) =>
+      observe(() =>
+        this.#options.observer?.call?.({
+          workerId: slot.worker.id,
+          durationMs: performance.now() - started,
+          outcome,
+          status,
+          jobs: jobs.map((j) => ({ rows: j.batch.rows, waitedMs: started - j.enqueuedAt, traceParent: j.batch.traceParent })),
+        }),
+      );
     try {
       const reply = await slot.worker.score(encodeCall(jobs.map((j) => j.batch)), controller.signal);
+      report(reply.status === 200 ? 'ok' : 'error', reply.status);
       this.#answer(jobs, reply.status, reply.body);
     } catch {
+      report(controller.signal.aborted ? 'timeout' : 'crashed', 0);
       if (controller.signal.aborted) {
         for (const job of jobs) job.reject(new AppError('timeout', `R did not finish scoring within ${this.#options.timeoutMs} ms.`));
         this.#recycle(slot);

@@ -14,16 +14,19 @@ register_raw_parser <- function() {
   plumber::register_parser("raw", function(...) function(value, ...) value, regex = ".*", verbose = FALSE)
 }
 
+# Routes are served at /<route>, and also at /api/<route> for the Functions host, which
+# forwards requests to a custom handler with their path unchanged.
 build_router <- function(svc) {
   register_raw_parser()
   route <- function(fn) function(req, res) as_plumber_response(res, fn(svc))
+  score <- function(req, res) as_plumber_response(res, score_route(svc, req$bodyRaw, req$HTTP_CONTENT_TYPE))
   pr <- plumber::pr()
-  pr <- plumber::pr_get(pr, "/live", route(live_route), serializer = plumber::serializer_json())
-  pr <- plumber::pr_get(pr, "/ready", route(ready_route), serializer = plumber::serializer_json())
-  pr <- plumber::pr_get(pr, "/metadata", route(metadata_route), serializer = plumber::serializer_json())
-  pr <- plumber::pr_post(pr, "/score", function(req, res) {
-    as_plumber_response(res, score_route(svc, req$bodyRaw, req$HTTP_CONTENT_TYPE))
-  }, parsers = "raw", serializer = plumber::serializer_json())
+  for (prefix in c("", "/api")) {
+    pr <- plumber::pr_get(pr, paste0(prefix, "/live"), route(live_route), serializer = plumber::serializer_json())
+    pr <- plumber::pr_get(pr, paste0(prefix, "/ready"), route(ready_route), serializer = plumber::serializer_json())
+    pr <- plumber::pr_get(pr, paste0(prefix, "/metadata"), route(metadata_route), serializer = plumber::serializer_json())
+    pr <- plumber::pr_post(pr, paste0(prefix, "/score"), score, parsers = "raw", serializer = plumber::serializer_json())
+  }
   pr <- plumber::pr_set_docs(pr, FALSE)
   pr <- plumber::pr_set_debug(pr, FALSE)
   pr <- plumber::pr_set_404(pr, function(req, res) {

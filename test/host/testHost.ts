@@ -42,6 +42,12 @@ interface HttpFunction {
 
 const ROUTE_PREFIX = 'api';
 
+function traceParentOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value && /^00-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(value)) return value;
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
 /** A response init with a string or JSON body (or none) and plain headers, no cookies. */
 function isPlainResponse(result: unknown): boolean {
   if (result === undefined || result === null) return true;
@@ -143,6 +149,8 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     const context = new InvocationContext({
       invocationId: randomUUID(),
       functionName: matched.f.fn.name,
+      // As the host does: the caller's W3C traceparent, or a new operation.
+      traceContext: { traceParent: traceParentOf(req.headers.traceparent), traceState: undefined, attributes: {} },
       logHandler: (level, ...args) => {
         if (level === 'error' || level === 'warning') console.error(`[${matched.f.fn.name}] ${args.join(' ')}`);
       },

@@ -11,11 +11,21 @@ describe('readConfig', () => {
   });
 
   it('expands UseDevelopmentStorage=true to the Azurite account', () => {
-    expect(readConfig(base).storageConnection).toBe(developmentStorage);
+    expect(readConfig(base).storage).toEqual({ kind: 'connectionString', connectionString: developmentStorage });
   });
 
   it('prefers MODEL_STORAGE over AzureWebJobsStorage', () => {
-    expect(readConfig({ ...base, MODEL_STORAGE: 'AccountName=x' }).storageConnection).toBe('AccountName=x');
+    expect(readConfig({ ...base, MODEL_STORAGE: 'AccountName=x' }).storage).toEqual({ kind: 'connectionString', connectionString: 'AccountName=x' });
+  });
+
+  it('reaches storage with a managed identity from the host\'s identity-based settings', () => {
+    expect(readConfig({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__clientId: 'id-1', AzureWebJobsStorage__credential: 'managedidentity' }).storage).toEqual({
+      kind: 'identity',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
+      queueServiceUri: 'https://acct.queue.core.windows.net',
+      clientId: 'id-1',
+    });
+    expect(readConfig({ MODEL_STORAGE__blobServiceUri: 'https://b', MODEL_STORAGE__queueServiceUri: 'https://q' }).storage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://b' });
   });
 
   it('preloads the default model unless told otherwise', () => {

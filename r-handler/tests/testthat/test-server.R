@@ -48,3 +48,30 @@ test_that("an unknown route is a 404 problem and an rds body is never parsed", {
   res <- http_request(handler$port, "POST", "/score", serialize(list(1), NULL), "application/rds")
   expect_identical(res$status, 415L)
 })
+
+test_that("as a custom handler it listens on FUNCTIONS_CUSTOMHANDLER_PORT and answers under /api", {
+  port <- httpuv::randomPort()
+  proc <- processx::process$new(file.path(R.home("bin"), "Rscript"),
+                                c(file.path(handler_root, "main.R"), "--model", model_dir("boston-rf")),
+                                env = c("current", FUNCTIONS_CUSTOMHANDLER_PORT = as.character(port)),
+                                stdout = "|", stderr = "|")
+  withr::defer(proc$kill())
+  ready <- wait_for(list(proc = proc, port = port), "/api/ready")
+  expect_identical(ready$status, 200L)
+  rows <- MASS::Boston[1, setdiff(names(MASS::Boston), "medv")]
+  res <- http_request(port, "POST", "/api/score", jsonlite::toJSON(list(data = rows), digits = I(17)))
+  expect_identical(res$status, 200L)
+  expect_length(jsonlite::fromJSON(res$body)$predictions, 1L)
+})
+
+test_that("the custom handler's function.json files route to the handler's routes", {
+  app <- file.path(handler_root, "function-app")
+  host <- jsonlite::fromJSON(file.path(app, "host.json"))
+  expect_true(host$customHandler$enableForwardingHttpRequest)
+  expect_identical(host$extensions$http$routePrefix, "api")
+  for (name in c("score", "live", "ready", "metadata")) {
+    binding <- jsonlite::fromJSON(file.path(app, name, "function.json"))$bindings
+    expect_identical(binding$route[1], name)
+  }
+  expect_identical(jsonlite::fromJSON(file.path(app, "score", "function.json"))$bindings$authLevel[1], "function")
+})

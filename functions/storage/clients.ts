@@ -1,0 +1,21 @@
+import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { StorageAccess } from '../config.js';
+
+function credential(access: Extract<StorageAccess, { kind: 'identity' }>): TokenCredential {
+  return access.clientId ? new ManagedIdentityCredential({ clientId: access.clientId }) : new DefaultAzureCredential();
+}
+
+/** Blob service client from a connection string or, with no secret at all, a managed identity. */
+export function blobService(access: StorageAccess): BlobServiceClient {
+  return access.kind === 'connectionString'
+    ? BlobServiceClient.fromConnectionString(access.connectionString)
+    : new BlobServiceClient(access.blobServiceUri, credential(access));
+}
+
+export function queueService(access: StorageAccess): QueueServiceClient {
+  return access.kind === 'connectionString'
+    ? QueueServiceClient.fromConnectionString(access.connectionString)
+    : new QueueServiceClient(access.queueServiceUri, credential(access));
+}

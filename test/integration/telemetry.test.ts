@@ -1,0 +1,125 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa, type ResultPromise } from 'execa';
+import getPort from 'get-port';
+import { appRoot } from '../../functions/paths.js';
+import { ModelStore } from '../../functions/storage/modelStore.js';
+import { startAzurite, type Azurite } from '../../scripts/azurite.js';
+import { publishSamples } from '../../scripts/samples.js';
+import { until } from '../helpers/traffic.js';
+
+interface Envelope {
+  name: string;
+  tags?: Record<string, string>;
+  data?: { baseType?: string; baseData?: { name?: string; target?: string; type?: string; properties?: Record<string, string>; metrics?: { name: string; value: number }[] } };
+}
+
+/**
+ * A stand-in for the Application Insights ingestion endpoint that keeps every envelope.
+ * The exporter always speaks HTTPS, so it serves a throwaway self-signed certificate, which
+ * this test process alone is told to accept.
+ */
+async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ingestion-'));
+  await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+  return { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) };
+}
+
+let ingestion: Server;
+const envelopes: Envelope[] = [];
+const raw: string[] = [];
+let azurite: Azurite;
+let host: ResultPromise;
+let base = '';
+let key = '';
+
+const row = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
+const scoreTrace = '0af7651916cd43dd8448eb211c80319c';
+const batchTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+beforeAll(async () => {
+  ingestion = createServer(await selfSignedCertificate(), (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      const text = body.toString('utf8');
+      raw.push(text);
+      const parsed = text.trim().startsWith('[') ? (JSON.parse(text) as Envelope[]) : text.trim().split('\n').map((l) => JSON.parse(l) as Envelope);
+      envelopes.push(...parsed);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ itemsReceived: parsed.length, itemsAccepted: parsed.length, errors: [] }));
+    });
+  });
+  await new Promise<void>((r) => ingestion.listen(0, '127.0.0.1', r));
+  const ingestionPort = (ingestion.address() as AddressInfo).port;
+  azurite = await startAzurite();
+  await publishSamples(ModelStore.fromConnectionString(azurite.connectionString, 'models'));
+  // The app runs in its own process, as under the Functions host, so that it starts and
+  // stops its telemetry exactly as it does there.
+  const port = await getPort({ host: '127.0.0.1' });
+  host = execa('node', [join(appRoot, 'dist/test/host/cli.js'), '--port', String(port), '--use-storage', azurite.connectionString, '--function-key', 'telemetry-test-key'], {
+    reject: false,
+    env: {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${ingestionPort}/`,
+      // The throwaway ingestion endpoint's certificate is self-signed: trusted by that process alone.
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+      // Record every trace: by default the exporter keeps 5 traces a second.
+      OTEL_TRACES_SAMPLER: 'always_on',
+      R_WORKERS: '1',
+    },
+  });
+  base = `http://127.0.0.1:${port}`;
+  key = 'telemetry-test-key';
+  await until(async () => (await fetch(`${base}/api/health/ready`).catch(() => undefined))?.status === 200, 60_000, 'the app');
+});
+
+afterAll(async () => {
+  host?.kill('SIGKILL');
+  await azurite?.stop();
+  ingestion?.close();
+});
+
+const dependencies = () => envelopes.filter((e) => e.data?.baseType === 'RemoteDependencyData');
+const post = (path: string, body: unknown, traceparent: string) =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': key, traceparent }, body: JSON.stringify(body) });
+
+describe('Application Insights telemetry', () => {
+  it('reports each R call as a dependency of the request it served, with metrics and batch events, and no data', async () => {
+    const res = await post('/api/score', { data: [row] }, `00-${scoreTrace}-00f067aa0ba902b7-01`);
+    expect(res.status).toBe(200);
+    const prediction = ((await res.json()) as { predictions: number[] }).predictions[0];
+    const batch = await post('/api/models/boston-rf/batches', { data: [row, row] }, `00-${batchTrace}-00f067aa0ba902b8-01`);
+    const id = ((await batch.json()) as { id: string }).id;
+    await until(async () => ((await (await fetch(`${base}/api/batches/${id}?redirect=false`, { headers: { 'x-functions-key': key } })).json()) as { state: string }).state === 'succeeded', 30_000, 'the batch');
+
+    // Stopping the app flushes what it has not sent yet (metrics are sent once a minute otherwise).
+    host.kill('SIGTERM');
+    await host;
+    await until(() => dependencies().some((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === batchTrace), 15_000, 'R dependencies to arrive');
+
+    const rCall = dependencies().find((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === scoreTrace);
+    expect(rCall?.data?.baseData?.properties).toMatchObject({ model: 'boston-rf', version: '1', rows: '1', outcome: 'ok' });
+
+    const events = envelopes.filter((e) => e.data?.baseType === 'EventData');
+    expect(events.find((e) => e.data?.baseData?.name === 'Batch submitted')?.tags?.['ai.operation.id']).toBe(batchTrace);
+    expect(events.some((e) => e.data?.baseData?.name === 'Batch chunk scored' && e.tags?.['ai.operation.id'] === batchTrace)).toBe(true);
+
+    const metrics = envelopes.filter((e) => e.data?.baseType === 'MetricData').flatMap((e) => e.data?.baseData?.metrics?.map((m) => m.name) ?? []);
+    expect(metrics).toEqual(expect.arrayContaining(['Rows scored', 'Micro-batch size', 'R latency (ms)', 'Wait before dispatch (ms)', 'Batch chunk duration (ms)']));
+
+    // Blob and queue calls are tracked as dependencies too (the Azure SDK's own spans).
+    expect(dependencies().some((d) => String(d.data?.baseData?.type).includes('Microsoft.Storage'))).toBe(true);
+
+    // Never a payload: neither the row's values nor the prediction appear anywhere.
+    const all = raw.join('\n');
+    expect(all).not.toContain('396.9');
+    expect(all).not.toContain(String(prediction));
+  });
+});
