@@ -1,13 +1,8 @@
 # Writes a model's input schema (model.json) from the model plus a prototype data frame.
 #   Rscript r-handler/describe.R --model model.rds --prototype data.csv|data.rds
 #           [--score score.R] [--response column] [--out model.json]
-local({
-  args <- commandArgs(trailingOnly = FALSE)
-  file <- sub("^--file=", "", args[grep("^--file=", args)])
-  root <- dirname(normalizePath(file))
-  sys.source(file.path(root, "R", "cli.R"), envir = globalenv())
-  source_handler_files(root)
-})
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "R", "cli.R"))
+source_handler_files(script_dir())
 
 usage <- "usage: Rscript describe.R --model model.rds [--prototype data.csv|data.rds] [--score score.R] [--response column] [--out model.json]"
 opts <- tryCatch(parse_cli(commandArgs(trailingOnly = TRUE)), error = function(e) {

@@ -1,12 +1,7 @@
 # The R scoring handler: serves one model over HTTP.
 #   Rscript r-handler/main.R --model <dir> --port <n> [--host 127.0.0.1] [--debug]
-local({
-  args <- commandArgs(trailingOnly = FALSE)
-  file <- sub("^--file=", "", args[grep("^--file=", args)])
-  root <- dirname(normalizePath(file))
-  sys.source(file.path(root, "R", "cli.R"), envir = globalenv())
-  source_handler_files(root)
-})
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "R", "cli.R"))
+source_handler_files(script_dir())
 
 opts <- tryCatch(parse_cli(commandArgs(trailingOnly = TRUE), flags = "debug"), error = function(e) {
   message("usage: Rscript main.R --model <dir> --port <n> [--host 127.0.0.1] [--debug]\n", conditionMessage(e))

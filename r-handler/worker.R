@@ -5,13 +5,8 @@
 # one line on stdout: "\x1e<status> <json>". The first line is "\x1eREADY" once the model is
 # loaded and a warm-up prediction succeeded, or "\x1eFAILED <reason>". Anything else on
 # stdout (a print() in a score.R, say) lacks the \x1e mark and is ignored by the app.
-local({
-  args <- commandArgs(trailingOnly = FALSE)
-  file <- sub("^--file=", "", args[grep("^--file=", args)])
-  root <- dirname(normalizePath(file))
-  sys.source(file.path(root, "R", "cli.R"), envir = globalenv())
-  source_handler_files(root)
-})
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "R", "cli.R"))
+source_handler_files(script_dir())
 
 opts <- tryCatch(parse_cli(commandArgs(trailingOnly = TRUE)), error = function(e) list())
 if (is.null(opts$model)) {

@@ -25,3 +25,9 @@ source_handler_files <- function(root) {
     sys.source(f, envir = globalenv())
   }
 }
+
+# The folder of the script Rscript is running.
+script_dir <- function() {
+  file <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  dirname(normalizePath(file))
+}

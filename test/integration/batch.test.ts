@@ -162,10 +162,15 @@ describe('asynchronous batch scoring', () => {
     expect(done.chunks).toEqual({ total: 3, done: 2, failed: 1, pending: 0 });
     expect(done.rows).toEqual({ total: 5, done: 3, failed: 2 });
     expect(done.errors).toEqual([{ chunk: 1, rows: { from: 2, to: 3 }, attempts: 5, reason: expect.stringContaining('prediction_failed') }]);
+    // The host moves the message to the poison queue just after the fifth failure is recorded.
     const poison = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks-poison');
-    const peeked = await poison.peekMessages({ numberOfMessages: 32 });
-    const chunks = peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
-    expect(chunks).toContainEqual({ batch: body.id, chunk: 1 });
+    const poisoned = async () => {
+      if (!(await poison.exists())) return [];
+      const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+      return peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
+    };
+    await until(async () => (await poisoned()).some((m) => m.batch === body.id), 10_000, 'the poison message');
+    expect(await poisoned()).toContainEqual({ batch: body.id, chunk: 1 });
     const out = await results(body.id as string);
     expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
   });
