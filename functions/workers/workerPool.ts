@@ -38,6 +38,8 @@ export interface PoolObserver {
 }
 
 export interface PoolStats {
+  /** R calls made so far. */
+  calls: number;
   size: number;
   ready: number;
   busy: number;
@@ -140,6 +142,7 @@ export class WorkerPool {
     else if (ready < this.#options.size) state = 'degraded';
     else state = 'ready';
     return {
+      calls: this.#calls,
       size: this.#options.size,
       ready,
       busy: this.#slots.filter((s) => s.busy).length,
