@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishDir, sampleModelsDir } from '../../scripts/samples.js';
+import { listening, rWorkerPids } from '../helpers/processes.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startTraffic, until } from '../helpers/traffic.js';
 
@@ -47,6 +48,16 @@ describe('models changing under traffic', () => {
     expect(new Set(result.predictions.slice(0, 5)).size).toBe(1);
     expect(result.predictions.at(-1)).not.toEqual(result.predictions[0]);
     await until(async () => !(await loadedVersions('housing')).includes('1'), 20_000, 'version 1 to stop when idle');
+  });
+
+  it('has its plumber workers listen on 127.0.0.1 only', async () => {
+    const pids = await rWorkerPids('main.R.*--model');
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) {
+      const sockets = await listening(pid);
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(sockets.every((s) => s.startsWith('127.0.0.1:'))).toBe(true);
+    }
   });
 
   it('loses no request when an R worker is killed mid-traffic', async () => {

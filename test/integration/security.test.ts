@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../functions/paths.js';
+import { listening, rWorkerPids } from '../helpers/processes.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('security', () => {
+  it('requires a function key on every route but health, as registered with the host', () => {
+    const levels = stack.host.core.functions
+      .map((f) => Object.values(f.bindings).find((b) => b.type === 'httpTrigger'))
+      .filter((t): t is NonNullable<typeof t> => t !== undefined)
+      .map((t) => [String(t.route), String(t.authLevel)]);
+    expect(levels.length).toBeGreaterThan(10);
+    for (const [route, level] of levels) expect(level, route).toBe(route.startsWith('health/') ? 'anonymous' : 'function');
+  });
+
+  it.each([
+    ['POST', '/api/score'],
+    ['POST', '/api/models/boston-rf/score'],
+    ['POST', '/api/models/boston-rf/versions/1/score'],
+    ['GET', '/api/models'],
+    ['GET', '/api/models/boston-rf'],
+    ['GET', '/api/models/boston-rf/versions/1'],
+    ['GET', '/api/openapi.json'],
+    ['POST', '/api/batches'],
+    ['GET', '/api/batches/00000000-0000-4000-8000-000000000000'],
+    ['DELETE', '/api/batches/00000000-0000-4000-8000-000000000000'],
+    ['GET', '/api/batches/00000000-0000-4000-8000-000000000000/results'],
+  ])('refuses %s %s without a key, or with a wrong one', async (method, path) => {
+    const init = { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined };
+    expect((await stack.call(path, { ...init, key: null })).status).toBe(401);
+    expect((await stack.call(path, { ...init, key: 'not-the-key' })).status).toBe(401);
+    expect((await stack.call(`${path}?code=not-the-key`, { ...init, key: null })).status).toBe(401);
+  });
+
+  it('opens no port in the R workers: they speak over their standard streams', async () => {
+    expect((await stack.post('/api/score', { data: [] })).status).toBe(400);
+    const pids = await rWorkerPids();
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) expect(await listening(pid)).toEqual([]);
+  });
+
+  it('never lets a request name a model or version outside the model store', async () => {
+    for (const path of [
+      '/api/models/..%2F..%2Fetc/score',
+      '/api/models/%2E%2E/score',
+      '/api/models/boston-rf/versions/..%2F..%2Fpenguins-rf%2F1/score',
+      '/api/models/boston-rf/versions/https%3A%2F%2Fevil.example%2Fm.rds/score',
+      '/api/models/boston-rf%00/score',
+    ]) {
+      const res = await stack.post(path, { data: [] });
+      expect([400, 404], path).toContain(res.status);
+    }
+  });
+
+  it('allows no CORS wildcard anywhere', () => {
+    expect(readFileSync(join(appRoot, 'infra/main.bicep'), 'utf8')).toMatch(/cors: \{ allowedOrigins: \[\] \}/);
+    expect(readFileSync(join(appRoot, 'host.json'), 'utf8')).not.toContain('"*"');
+  });
+
+  it('answers 413 to an oversized body before the body is read into memory', async () => {
+    // 64 MB without a Content-Length, sent while the server reads: the answer must come
+    // once the 4 MiB limit is passed, not after the whole body.
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const total = 1024;
+    const { status, sent } = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const req = request(`${stack.host.url}/api/score`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': stack.host.functionKey, 'transfer-encoding': 'chunked' } }, (res) => {
+        answered = true;
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, sent });
+        req.destroy();
+      });
+      req.on('error', (err) => (answered ? undefined : reject(err)));
+      const pump = () => {
+        while (!answered && sent < total) {
+          sent++;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        if (!answered) req.end();
+      };
+      req.write('{"data":"');
+      pump();
+    });
+    expect(status).toBe(413);
+    expect(sent * chunk.length).toBeLessThan(16 * 1024 * 1024);
+  });
+});
