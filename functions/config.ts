@@ -108,7 +108,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     workersPerModel: int('R_WORKERS', availableParallelism(), 1, 64),
     workerReadyTimeoutMs: int('R_READY_TIMEOUT_MS', 120_000, 1000),
     scoreTimeoutMs: int('SCORE_TIMEOUT_MS', 30_000, 10),
-    scoreQueueLimit: int('SCORE_QUEUE_LIMIT', 256, 0),
+    scoreQueueLimit: int('SCORE_QUEUE_LIMIT', 128, 0),
     microBatchMaxRows: int('MICRO_BATCH_MAX_ROWS', 1000, 1),
     microBatchMaxWaitMs: int('MICRO_BATCH_MAX_WAIT_MS', 1, 0, 1000),
     microBatchOff: list('MICRO_BATCH_OFF', []),

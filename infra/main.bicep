@@ -175,7 +175,7 @@ var appSettings = [
   { name: 'R_WORKERS', value: rWorkers }
   { name: 'R_READY_TIMEOUT_MS', value: '120000' }
   { name: 'SCORE_TIMEOUT_MS', value: '30000' }
-  { name: 'SCORE_QUEUE_LIMIT', value: '256' }
+  { name: 'SCORE_QUEUE_LIMIT', value: '128' }
   { name: 'MICRO_BATCH_MAX_ROWS', value: '1000' }
   { name: 'MICRO_BATCH_MAX_WAIT_MS', value: '1' }
   { name: 'MICRO_BATCH_OFF', value: '' }

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { readConfig } from '../functions/config.js';
 import { ModelStore } from '../functions/storage/modelStore.js';
-import { publishModel } from './publish.js';
+import { publishModel, type PublishOptions } from './publish.js';
 
 const program = new Command()
   .name('publish-model')
@@ -25,19 +25,7 @@ const program = new Command()
   .version('1.0.0', '--cli-version');
 
 program.parse();
-const opts = program.opts<{
-  name: string;
-  version: string;
-  prototype?: string;
-  score?: string;
-  schema?: string;
-  response?: string;
-  alias?: string[];
-  force: boolean;
-  microBatch: boolean;
-  connection?: string;
-  container?: string;
-}>();
+const opts = program.opts<Omit<PublishOptions, 'model' | 'aliases' | 'rscript'> & { alias?: string[]; connection?: string; container?: string }>();
 
 const env: NodeJS.ProcessEnv = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ...process.env };
 if (opts.connection) env.MODEL_STORAGE = opts.connection;

@@ -66,10 +66,11 @@ interface Job {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** Became ready at least once: its death is a crash, not a failure to start. */
+  served: boolean;
   busy: boolean;
   retired: boolean;
   exited: boolean;
-  startedAt: number;
   failures: number;
 }
 
@@ -233,7 +234,7 @@ export class WorkerPool {
 
   #startSlot(index: number, failures: number): void {
     const worker = this.#factory(this.#nextId++);
-    const slot: Slot = { worker, ready: false, busy: false, retired: false, exited: false, startedAt: Date.now(), failures };
+    const slot: Slot = { worker, ready: false, served: false, busy: false, retired: false, exited: false, failures };
     this.#slots[index] = slot;
     worker.onExit(() => {
       slot.exited = true;
@@ -243,6 +244,7 @@ export class WorkerPool {
       () => {
         if (slot.retired || this.#closed) return;
         slot.ready = true;
+        slot.served = true;
         this.#resolveFirstReady();
         this.#pump();
       },
@@ -257,7 +259,10 @@ export class WorkerPool {
     );
   }
 
-  /** A worker exited: start another in its place, backing off if workers keep dying young. */
+  /**
+   * A worker exited: start another in its place at once, or, if workers keep dying before
+   * they are ready (a crash loop), after a growing delay.
+   */
   #onExit(slot: Slot, index: number): void {
     slot.ready = false;
     if (slot.retired) return;
@@ -265,7 +270,7 @@ export class WorkerPool {
     if (this.#closed || this.#loadError || this.#slots[index] !== slot) return;
     this.#restarts++;
     observe(() => this.#options.observer?.restart?.());
-    const failures = Date.now() - slot.startedAt < 5000 ? slot.failures + 1 : 0;
+    const failures = slot.served ? 0 : slot.failures + 1;
     const delay = failures <= 1 ? 0 : Math.min(5000, 100 * 2 ** (failures - 2));
     setTimeout(() => {
       if (!this.#closed && this.#slots[index] === slot) this.#startSlot(index, failures);

@@ -1,5 +1,8 @@
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appRoot } from '../../functions/paths.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -41,6 +44,12 @@ interface HttpFunction {
 }
 
 const ROUTE_PREFIX = 'api';
+
+function httpLimits(): { maxConcurrentRequests: number; maxOutstandingRequests: number } {
+  const host = JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')) as { extensions?: { http?: Record<string, number> } };
+  const http = host.extensions?.http ?? {};
+  return { maxConcurrentRequests: http.maxConcurrentRequests ?? 100, maxOutstandingRequests: http.maxOutstandingRequests ?? 200 };
+}
 
 function traceParentOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
@@ -109,11 +118,31 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const queues = new QueuePoller(core, options.settings, { maxPollingIntervalMs: options.maxPollingIntervalMs, leaseSeconds: options.queueLeaseSeconds });
   queues.start();
 
+  // The host's HTTP throttles (host.json extensions.http): at most maxConcurrentRequests
+  // functions run at once, the rest wait; past maxOutstandingRequests in all, 429.
+  const limits = httpLimits();
+  let running = 0;
+  const waiting: (() => void)[] = [];
   const server: Server = createServer((req, res) => {
-    void handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    if (running + waiting.length >= limits.maxOutstandingRequests) {
+      req.resume();
+      res.writeHead(429, { 'content-length': '0' }).end();
+      return;
+    }
+    const go = () => {
+      running++;
+      void handle(req, res)
+        .catch(() => {
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        })
+        .finally(() => {
+          running--;
+          waiting.shift()?.();
+        });
+    };
+    if (running < limits.maxConcurrentRequests) go();
+    else waiting.push(go);
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
