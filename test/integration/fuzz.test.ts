@@ -79,8 +79,11 @@ describe('hostile input', () => {
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(attacks, async (attack) => {
+        const before = models().pools().reduce((n, p) => n + p.stats.calls, 0);
         const res = await stack.call(attack.path, { method: 'POST', headers: attack.type ? { 'content-type': attack.type } : {}, body: attack.body });
         const text = await res.text();
+        const reachedR = models().pools().reduce((n, p) => n + p.stats.calls, 0) - before;
+        expect(reachedR, `reached R: ${attack.path} ${attack.type} ${attack.body.slice(0, 300)}`).toBe(0);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         expect(res.status, `${attack.path} ${attack.type} ${attack.body.slice(0, 120)}`).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
