@@ -11,10 +11,9 @@ import { AppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
 import { telemetry } from '../telemetry.js';
 import { parseJson, readRows } from '../scoring/requestBody.js';
-import { readText } from './readBody.js';
+import { JSON_TYPE, readText } from './readBody.js';
 import { answerError } from './respond.js';
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const CSV_TYPE = /^text\/csv\s*(?:;|$)/i;
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

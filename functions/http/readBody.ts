@@ -1,7 +1,8 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from '../errors.js';
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+/** A JSON content type: application/json or application/*+json, with any parameters. */
+export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /** The body's text if it is JSON within `maxBytes`; 415 or 413 otherwise, before reading more. */
 export async function readJsonText(request: HttpRequest, maxBytes: number): Promise<string> {
