@@ -273,7 +273,7 @@ const keyOf = (s: StoredVersion): string => `${s.name}/${s.version}@${s.tag}`;
 
 function resolveRef(index: ModelIndex, ref: string): string | undefined {
   if (index.versions.includes(ref)) return ref;
-  const target = index.aliases[ref];
+  const target = Object.hasOwn(index.aliases, ref) ? index.aliases[ref] : undefined;
   return target !== undefined && index.versions.includes(target) ? target : undefined;
 }
 

@@ -92,7 +92,7 @@ export class InputValidator {
   /** The prediction type a request means; 422 if the model does not offer it. */
   checkType(type: string | undefined): string {
     const chosen = type ?? this.#schema.output.defaultType;
-    if (!(chosen in this.#schema.output.types)) {
+    if (!Object.hasOwn(this.#schema.output.types, chosen)) {
       throw new AppError('unsupported_type', `This model offers the prediction types: ${Object.keys(this.#schema.output.types).join(', ')}.`, {
         errors: [{ field: 'type', message: 'is not offered by this model', pointer: '/type' }],
       });

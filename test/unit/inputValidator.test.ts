@@ -66,6 +66,10 @@ describe('InputValidator', () => {
     expect(err.errors).toContainEqual(expect.objectContaining({ field: '__proto__', message: 'is not an input of this model' }));
   });
 
+  it.each(['valueOf', 'constructor', '__proto__', 'toString'])('refuses the prediction type %s, which every object inherits', (type) => {
+    expect(() => validator.validate(readRows({ data: good, type }, 10))).toThrow(/offers the prediction types/);
+  });
+
   it('refuses a prediction type the model does not offer, and takes one it does', () => {
     expect(() => validator.validate(readRows({ data: good, type: 'link' }, 10))).toThrow(/response, prob/);
     expect(validator.validate(readRows({ data: good, type: 'prob' }, 10)).type).toBe('prob');

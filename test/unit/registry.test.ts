@@ -87,6 +87,7 @@ describe('ModelRegistry', () => {
     expect(await codeOf(registry.resolve('nope'))).toBe('model_not_found');
     expect(await codeOf(registry.resolve('m', 'staging'))).toBe('version_not_found');
     expect(await codeOf(registry.resolve('../etc'))).toBe('model_not_found');
+    expect(await codeOf(registry.resolve('m', 'constructor'))).toBe('version_not_found');
   });
 
   it('uses the only model as the default, and asks for a name when there are several', async () => {
