@@ -147,8 +147,10 @@ describe('ModelRegistry', () => {
     await registry.resolve('m', '2');
     await registry.resolve('m', '1');
     store.publish('m', '3', { production: '3' });
-    store.models.get('m')!.aliases.latest = '3';
+    await sleep(100);
     await registry.resolve('m');
+    await sleep(100);
+    expect((await registry.resolve('m')).version).toBe('3');
     await sleep(300);
     const loaded = registry.pools().map((p) => p.version);
     expect(loaded).not.toContain('2');
