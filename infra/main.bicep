@@ -19,6 +19,8 @@ param cpu string = '2.0'
 param memory string = '4Gi'
 param minInstances int = 1
 param maxInstances int = 10
+@description('Days a batch (its rows, results and state) is kept before Blob Storage deletes it.')
+param batchRetentionDays int = 14
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
@@ -63,6 +65,28 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   name: c
   properties: { publicAccess: 'None' }
 }]
+
+// Batches expire: results are for fetching, and a batch whose submit never finished (the
+// client got no 202) leaves nothing behind for long.
+resource batchRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-batches'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['batches/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: batchRetentionDays } } }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: storage

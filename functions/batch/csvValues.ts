@@ -5,21 +5,24 @@ const FALSE = new Set(['FALSE', 'false', 'False', 'F']);
 
 /**
  * A CSV cell as the JSON value the row validator expects, by the feature's type: numbers
- * as numbers, TRUE/FALSE as booleans, `NA` (and empty, except for strings) as null. A
+ * as numbers (finite ones only, as in JSON), TRUE/FALSE as booleans, `NA` (and empty, except for strings) as null. A
  * value that does not convert is kept as the string, for the validator to name.
  */
 export function csvValue(text: string, feature: Feature | undefined): unknown {
   if (!feature) return text;
-  if (text === 'NA' || (text === '' && feature.type !== 'character')) return null;
   switch (feature.type) {
     case 'numeric':
     case 'integer': {
+      // Number() reads blanks as 0: only a zero needs the blank check.
       const n = Number(text);
-      return text.trim() === '' || Number.isNaN(n) ? text : n;
+      if (Number.isFinite(n) && (n !== 0 || text.trim() !== '')) return n;
+      return text === 'NA' || text === '' ? null : text;
     }
     case 'logical':
-      return TRUE.has(text) ? true : FALSE.has(text) ? false : text;
+      return TRUE.has(text) ? true : FALSE.has(text) ? false : text === 'NA' || text === '' ? null : text;
+    case 'character':
+      return text === 'NA' ? null : text;
     default:
-      return text;
+      return text === 'NA' || text === '' ? null : text;
   }
 }

@@ -1,63 +1,193 @@
-import { parse } from 'csv-parse';
+import Papa from 'papaparse';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { ModelSchema } from '../scoring/modelSchema.js';
+import type { Feature, ModelSchema } from '../scoring/modelSchema.js';
 import type { ParsedRows } from '../scoring/requestBody.js';
 import { csvValue } from './csvValues.js';
 
-/** Rows to submit as a batch, read one at a time, with a pointer for error reports. */
+/**
+ * Rows to submit as a batch, read in blocks as the input arrives. Each row is kept in the
+ * source's own form; `values` gives it in the model's feature order (undefined when its
+ * shape is wrong, e.g. an unknown field), `object` as the JSON object the row schema
+ * validator explains errors on.
+ */
 export interface RowSource {
-  rows: AsyncIterable<unknown>;
+  blocks: AsyncIterable<readonly unknown[]>;
+  values(row: unknown): readonly unknown[] | undefined;
+  object(row: unknown): unknown;
   pointer: ParsedRows['pointer'];
 }
 
-/** Rows already parsed from a JSON body. */
-export function jsonRowSource(parsed: ParsedRows): RowSource {
+const BLOCK_ROWS = 1000;
+const rowPointer = (row: number, field?: string) => (field === undefined ? `/rows/${row}` : `/rows/${row}/${field}`);
+
+/** Rows that are JSON objects (a parsed body, or NDJSON lines), in blocks. */
+function objectRows(schema: ModelSchema, blocks: AsyncIterable<readonly unknown[]>, pointer: ParsedRows['pointer']): RowSource {
+  const names = new Set(schema.features.map((f) => f.name));
   return {
-    pointer: parsed.pointer,
-    rows: (async function* () {
-      yield* parsed.rows;
-    })(),
+    blocks,
+    pointer,
+    object: (row) => row,
+    values(row) {
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) return undefined;
+      const r = row as Record<string, unknown>;
+      for (const key of Object.keys(r)) if (!names.has(key)) return undefined;
+      return schema.features.map((f) => (Object.hasOwn(r, f.name) ? r[f.name] : null));
+    },
   };
 }
 
-const csvPointer = (row: number, field?: string) => (field === undefined ? `/rows/${row}` : `/rows/${row}/${field}`);
+/** Rows already parsed from a JSON body. */
+export function jsonRowSource(parsed: ParsedRows, schema: ModelSchema): RowSource {
+  const blocks = (async function* () {
+    for (let i = 0; i < parsed.rows.length; i += BLOCK_ROWS) yield parsed.rows.slice(i, i + BLOCK_ROWS);
+  })();
+  return objectRows(schema, blocks, parsed.pointer);
+}
+
+/** Rows of a newline-delimited JSON stream, one object a line. */
+export function ndjsonRowSource(stream: Readable, schema: ModelSchema): RowSource {
+  const blocks = (async function* () {
+    let line = 0;
+    let block: unknown[] = [];
+    for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+      line++;
+      if (text.trim() === '') continue;
+      try {
+        block.push(JSON.parse(text));
+      } catch (err) {
+        throw new AppError('malformed_json', `Line ${line} is not valid JSON: ${(err as Error).message}`);
+      }
+      if (block.length === BLOCK_ROWS) {
+        yield block;
+        block = [];
+      }
+    }
+    if (block.length > 0) yield block;
+  })();
+  return objectRows(schema, blocks, rowPointer);
+}
+
+/**
+ * A CSV stream's records (arrays of cells) in blocks, as papaparse reads each piece of the
+ * stream. The stream is paused while blocks wait to be taken, so memory holds a few pieces
+ * whatever the input's size. Quoting errors are a 400.
+ */
+function csvRecords(stream: Readable): AsyncIterable<string[][]> {
+  stream.setEncoding('utf8');
+  const queue: string[][][] = [];
+  let records = 0;
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  Papa.parse<string[]>(stream, {
+    delimiter: ',',
+    skipEmptyLines: true,
+    chunk(results) {
+      if (failure !== undefined) return;
+      const error = results.errors[0];
+      if (error) {
+        const row = records + (error.row ?? 0);
+        failure = new AppError('invalid_request', `The CSV is malformed at record ${row + 1}: ${error.message}`);
+        stream.destroy();
+      } else {
+        records += results.data.length;
+        queue.push(results.data);
+        if (queue.length >= 4) stream.pause();
+      }
+      notify();
+    },
+    complete() {
+      ended = true;
+      notify();
+    },
+    error(err: Error) {
+      failure ??= err;
+      notify();
+    },
+  });
+  return (async function* () {
+    try {
+      for (;;) {
+        const block = queue.shift();
+        if (block) {
+          if (queue.length < 2) stream.resume();
+          yield block;
+        } else if (failure !== undefined) {
+          throw failure;
+        } else if (ended) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      }
+    } finally {
+      if (!ended) stream.destroy();
+    }
+  })();
+}
 
 /**
  * Rows of a CSV stream with a header line. The header must name every feature the model
  * cannot score without and no column the model does not know; values convert by the
- * feature's type (see csvValue).
+ * feature's type (see csvValue). A row with too few or too many cells is a 400.
  */
 export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
-  const features = new Map(schema.features.map((f) => [f.name, f]));
-  const parser = stream.pipe(parse({ bom: true, relax_column_count: false, skip_empty_lines: true }));
-  stream.on('error', (err) => parser.destroy(err));
-  async function* rows(): AsyncGenerator<unknown> {
-    let header: string[] | undefined;
-    try {
-      for await (const record of parser as AsyncIterable<string[]>) {
-        if (!header) {
-          header = checkHeader(record, schema);
-          continue;
+  const { features } = schema;
+  let header: string[] | undefined;
+  let columnOf: number[] = [];
+  let headerFeatures: (Feature | undefined)[] = [];
+  let index = 0;
+  const blocks = (async function* () {
+    for await (const records of csvRecords(stream)) {
+      if (records.length === 0) continue;
+      let from = 0;
+      if (!header) {
+        const first = records[0] as string[];
+        first[0] = (first[0] ?? '').replace(/^\uFEFF/, '');
+        header = checkHeader(first, schema);
+        const h = header;
+        columnOf = schema.features.map((f) => h.indexOf(f.name));
+        headerFeatures = h.map((name) => schema.features.find((f) => f.name === name));
+        from = 1;
+      }
+      for (let i = from; i < records.length; i++) {
+        const cells = (records[i] as string[]).length;
+        if (cells !== header.length) {
+          throw new AppError('invalid_request', `The CSV is malformed at row ${index + i - from}: it has ${cells} fields, the header has ${header.length}.`);
         }
-        const row: Record<string, unknown> = {};
-        header.forEach((name, i) => {
-          row[name] = csvValue(record[i] as string, features.get(name));
-        });
-        yield row;
       }
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      const e = err as { code?: string; lines?: number; message: string };
-      if (e.code?.startsWith('CSV_')) {
-        throw new AppError('invalid_request', `The CSV is malformed${e.lines ? ` at line ${e.lines}` : ''}: ${e.message}`);
-      }
-      throw err;
+      index += records.length - from;
+      yield from === 0 ? records : records.slice(from);
     }
     if (!header) throw new AppError('invalid_request', 'The CSV is empty: it needs a header line naming the columns.');
-  }
-  return { rows: rows(), pointer: csvPointer };
+  })();
+  return {
+    blocks,
+    pointer: rowPointer,
+    values(row) {
+      const cells = row as string[];
+      const values = new Array<unknown>(features.length);
+      for (let i = 0; i < features.length; i++) {
+        const at = columnOf[i] as number;
+        values[i] = at < 0 ? null : csvValue(cells[at] as string, features[i]);
+      }
+      return values;
+    },
+    object(row) {
+      const cells = row as string[];
+      const object: Record<string, unknown> = {};
+      (header ?? []).forEach((name, i) => {
+        object[name] = csvValue(cells[i] as string, headerFeatures[i]);
+      });
+      return object;
+    },
+  };
 }
 
 function checkHeader(header: string[], schema: ModelSchema): string[] {
@@ -72,21 +202,4 @@ function checkHeader(header: string[], schema: ModelSchema): string[] {
   ];
   if (errors.length > 0) throw new AppError('invalid_input', 'The CSV header does not match the model\'s inputs.', { errors });
   return header;
-}
-
-/** Rows of a newline-delimited JSON stream, one object a line. */
-export function ndjsonRowSource(stream: Readable): RowSource {
-  async function* rows(): AsyncGenerator<unknown> {
-    let line = 0;
-    for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-      line++;
-      if (text.trim() === '') continue;
-      try {
-        yield JSON.parse(text);
-      } catch (err) {
-        throw new AppError('malformed_json', `Line ${line} is not valid JSON: ${(err as Error).message}`);
-      }
-    }
-  }
-  return { rows: rows(), pointer: csvPointer };
 }

@@ -4,6 +4,7 @@ import { invalidRows, MAX_ERRORS, type InputValidator } from '../scoring/inputVa
 import type { BatchStore } from '../storage/batchStore.js';
 import type { BatchOptions } from './batchOptions.js';
 import type { BatchManifest } from './batchState.js';
+import { ColumnFrame } from './columnFrame.js';
 import type { RowSource } from './rowSources.js';
 
 export interface SubmitInput {
@@ -24,10 +25,13 @@ export interface Submitted {
 const UPLOADS_IN_FLIGHT = 4;
 
 /**
- * Accepts a batch: reads every row once, validates it, stores the valid rows in chunks of
- * `chunkRows` (columnar, as R reads them), then writes the manifest and enqueues one message
- * per chunk. Memory holds one chunk at a time. Any bad row refuses the whole batch (422
- * with the first bad rows) before anything is enqueued, and what was stored is removed.
+ * Accepts a batch: reads every row once and checks it. Each full chunk of `chunkRows` valid
+ * rows is stored (as a column frame, which R reads without parsing text) and enqueued at
+ * once, so scoring starts while the rest is still arriving; the manifest, written last,
+ * makes the batch visible. Memory holds a few chunks whatever the size. Any bad row refuses
+ * the whole batch (422 with the first bad rows): the batch is marked refused, so chunks
+ * already enqueued are skipped and any result they wrote is removed, and what was stored
+ * is deleted.
  */
 export async function submitBatch(store: BatchStore, input: SubmitInput): Promise<Submitted> {
   await store.ensure();
@@ -40,72 +44,95 @@ export async function submitBatch(store: BatchStore, input: SubmitInput): Promis
       throw new AppError('overloaded', 'A batch with this Idempotency-Key is still being submitted. Try again shortly.', { retryAfter: 2 });
     }
   }
+  const progress = { enqueued: 0 };
   try {
-    const manifest = await storeRows(store, id, input);
+    const manifest = await storeRows(store, id, input, progress);
     await store.writeManifest(manifest);
-    await store.enqueueChunks(id, manifest.chunks);
     return { manifest, existing: false };
   } catch (err) {
+    if (progress.enqueued > 0) await store.refuse(id).catch(() => undefined);
     await store.deleteBatch(id).catch(() => undefined);
     if (input.idempotencyKey !== undefined) await store.releaseIdempotencyKey(input.idempotencyKey).catch(() => undefined);
     throw err;
   }
 }
 
-async function storeRows(store: BatchStore, id: string, input: SubmitInput): Promise<BatchManifest> {
+async function storeRows(store: BatchStore, id: string, input: SubmitInput, progress: { enqueued: number }): Promise<BatchManifest> {
+  const receivedAt = new Date().toISOString();
   const { validator } = input.model;
+  const { source } = input;
   const type = validator.checkType(input.options.type);
   const chunkRows = input.options.chunkRows;
+  const features = validator.features;
+  const model = { name: input.model.name, version: input.model.version };
+  const traceParent = input.traceParent ? { traceParent: input.traceParent } : {};
   const errors: FieldError[] = [];
   const uploads: Promise<void>[] = [];
-  let pending: Record<string, unknown>[] = [];
+  let frame = new ColumnFrame(features, type, chunkRows);
   let chunks = 0;
   let total = 0;
   let bad = 0;
 
   const flush = async () => {
-    const rows = pending;
-    pending = [];
-    const body = JSON.stringify({ type, columns: validator.columns(rows) });
-    const upload = store.writeInputChunk(id, chunks++, body, rows.length);
+    const full = frame;
+    const chunk = chunks++;
+    frame = new ColumnFrame(features, type, chunkRows);
+    const upload = (async () => {
+      await store.writeInputChunk(id, chunk, full.encode(), full.rows);
+      progress.enqueued++;
+      await store.enqueueChunk({ batch: id, chunk, from: chunk * chunkRows, model, type, ...traceParent });
+    })();
     upload.catch(() => undefined);
     uploads.push(upload);
     if (uploads.length >= UPLOADS_IN_FLIGHT) await uploads.shift();
   };
 
-  for await (const row of input.source.rows) {
-    if (total >= input.maxRows) {
-      throw new AppError('too_many_rows', `A batch may have at most ${input.maxRows} rows.`);
-    }
-    const rowErrors = validator.checkRow(row, total, input.source.pointer);
-    total++;
-    if (rowErrors.length > 0) {
-      bad++;
-      errors.push(...rowErrors.slice(0, MAX_ERRORS - errors.length));
+  /** Why a row did not fit, in the row schema's words. */
+  const explain = (row: unknown, index: number, failedAt: number): FieldError[] => {
+    const found = validator.checkRow(source.object(row), index, source.pointer);
+    if (found.length > 0) return found;
+    const field = features[failedAt]?.name ?? '';
+    return [{ field, row: index, message: 'is not valid', pointer: source.pointer(index, field) }];
+  };
+
+  try {
+    for await (const block of source.blocks) {
+      for (const row of block) {
+        if (total >= input.maxRows) {
+          throw new AppError('too_many_rows', `A batch may have at most ${input.maxRows} rows.`);
+        }
+        const index = total++;
+        const values = source.values(row);
+        // Once a row is bad nothing more is stored: later rows are only checked.
+        const failedAt = values === undefined ? 0 : errors.length > 0 ? frame.misfit(values) : frame.push(values);
+        if (failedAt < 0) {
+          if (frame.full) await flush();
+          continue;
+        }
+        bad++;
+        errors.push(...explain(row, index, failedAt).slice(0, MAX_ERRORS - errors.length));
+        if (errors.length >= MAX_ERRORS) break;
+      }
       if (errors.length >= MAX_ERRORS) break;
-      continue;
     }
-    if (errors.length > 0) continue;
-    pending.push(row as Record<string, unknown>);
-    if (pending.length === chunkRows) await flush();
-  }
-  if (errors.length > 0) {
+    if (errors.length > 0) throw invalidRows(bad, errors);
+    if (total === 0) throw new AppError('invalid_request', 'The batch has no rows.');
+    if (frame.rows > 0) await flush();
+  } finally {
+    // Nothing may still be on its way to storage when the caller accepts or discards the batch.
     await Promise.allSettled(uploads);
-    throw invalidRows(bad, errors);
   }
-  if (total === 0) throw new AppError('invalid_request', 'The batch has no rows.');
-  if (pending.length > 0) await flush();
   await Promise.all(uploads);
   return {
     id,
-    model: { name: input.model.name, version: input.model.version },
+    model,
     type,
     output: input.options.output,
     rows: total,
     chunkRows,
     chunks,
-    columns: Object.keys(validator.columns([])),
-    createdAt: new Date().toISOString(),
-    ...(input.traceParent ? { traceParent: input.traceParent } : {}),
+    columns: features.map((f) => f.name),
+    createdAt: receivedAt,
+    ...traceParent,
   };
 }

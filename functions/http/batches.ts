@@ -63,10 +63,10 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
         const format = blobFormat(name);
         const stream = await store.openInput(name);
         if (!stream) throw new AppError('input_not_found', `There is no blob "${name}" in the batch inputs container.`);
-        source = format === 'csv' ? csvRowSource(stream, model.schema) : ndjsonRowSource(stream);
+        source = format === 'csv' ? csvRowSource(stream, model.schema) : ndjsonRowSource(stream, model.schema);
       } else {
         const { chunkSize: _chunk, output: _output, ...rows } = body;
-        source = jsonRowSource(readRows(rows, c.batchMaxRows));
+        source = jsonRowSource(readRows(rows, c.batchMaxRows), model.schema);
       }
     } else {
       throw new AppError('unsupported_media_type', 'Send batch rows as application/json or text/csv.');

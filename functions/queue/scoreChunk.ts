@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { chunkRange } from '../batch/batchState.js';
+import { frameRows } from '../batch/columnFrame.js';
 import { BATCH_QUEUE } from '../config.js';
 import { isAppError, type AppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
@@ -25,52 +26,75 @@ async function scoreWithPatience(pool: WorkerPool, batch: Parameters<WorkerPool[
 function parseMessage(message: unknown): ChunkMessage | undefined {
   const m = message as Partial<ChunkMessage>;
   if (typeof m !== 'object' || m === null || typeof m.batch !== 'string' || !Number.isInteger(m.chunk)) return undefined;
-  return { batch: m.batch, chunk: m.chunk as number };
+  return m as ChunkMessage;
+}
+
+interface ChunkJob {
+  batch: string;
+  chunk: number;
+  from: number;
+  model: { name: string; version: string };
+  type: string;
+  traceParent?: string;
+}
+
+/** What a chunk is, from its message; from the manifest for messages of the earlier form. */
+async function chunkJob(msg: ChunkMessage): Promise<ChunkJob | undefined> {
+  if (Number.isInteger(msg.from) && msg.model && typeof msg.type === 'string') {
+    return { batch: msg.batch, chunk: msg.chunk, from: msg.from as number, model: msg.model, type: msg.type, traceParent: msg.traceParent };
+  }
+  const manifest = await batches().readManifest(msg.batch);
+  if (!manifest || msg.chunk < 0 || msg.chunk >= manifest.chunks) return undefined;
+  return { batch: msg.batch, chunk: msg.chunk, from: chunkRange(manifest, msg.chunk).from, model: manifest.model, type: manifest.type, traceParent: manifest.traceParent };
 }
 
 /**
  * Queue trigger on batch-chunks: scores one chunk of a batch through the same R workers as
  * synchronous scoring and writes its result once (create-only), so a message delivered
- * twice gives one result. A cancelled batch's chunks are skipped. A failure is recorded
- * (attempt and reason) and thrown, so the host retries it; after 5 tries the message goes
- * to batch-chunks-poison and the batch reports the chunk as failed.
+ * twice gives one result (and is scored twice, which is rarer than checking first costs). Chunks arrive while their batch is still being submitted: a
+ * chunk of a batch refused meanwhile is skipped, and a result written as it was refused is
+ * removed again. A cancelled batch's chunks are skipped. A failure is recorded (attempt
+ * and reason) and thrown, so the host retries it; after 5 tries the message goes to
+ * batch-chunks-poison and the batch reports the chunk as failed.
  */
 export async function scoreChunk(message: unknown, context: InvocationContext): Promise<void> {
   const msg = parseMessage(message);
-  if (!msg) {
-    context.warn('ignoring a batch message that is not {batch, chunk}');
+  const job = msg && (await chunkJob(msg));
+  if (!job) {
+    context.warn(`ignoring a batch message that names no chunk: ${JSON.stringify(message).slice(0, 200)}`);
     return;
   }
   const store = batches();
-  const manifest = await store.readManifest(msg.batch);
-  if (!manifest) throw new Error(`batch ${msg.batch} has no manifest`);
-  if (msg.chunk < 0 || msg.chunk >= manifest.chunks) {
-    context.warn(`ignoring chunk ${msg.chunk} of batch ${msg.batch}: out of range`);
-    return;
-  }
-  if ((await store.isCancelled(msg.batch)) || (await store.resultExists(msg.batch, msg.chunk))) return;
+  // One request before scoring; a duplicate delivery is caught by the create-only result write.
+  if (await store.stopReason(job.batch)) return;
   const startedAt = new Date().toISOString();
   try {
-    const encoded = await store.readInputChunk(msg.batch, msg.chunk);
-    const { from, to } = chunkRange(manifest, msg.chunk);
-    const model = await models().resolve(manifest.model.name, manifest.model.version);
+    const frame = await store.readInputChunk(job.batch, job.chunk);
+    if (!frame) return; // the batch was refused and its rows deleted
+    const rows = frameRows(frame);
+    const model = await models().resolve(job.model.name, job.model.version);
     // The stored chunk is already R's request body: it goes to R as it is.
-    const result = await scoreWithPatience(model.pool, { rows: to - from + 1, type: manifest.type, columns: {}, encoded, traceParent: manifest.traceParent });
+    const result = await scoreWithPatience(model.pool, { rows, type: job.type, columns: {}, encoded: frame, traceParent: job.traceParent });
     const finishedAt = new Date().toISOString();
-    const written = await store.writeResult(msg.batch, msg.chunk, JSON.stringify({ chunk: msg.chunk, offset: from, predictions: result.predictions }), {
-      rows: to - from + 1,
+    const written = await store.writeResult(job.batch, job.chunk, JSON.stringify({ chunk: job.chunk, offset: job.from, predictions: result.predictions }), {
+      rows,
       startedAt,
       finishedAt,
     });
+    if (written && (await store.stopReason(job.batch)) === 'refused') {
+      await store.deleteResult(job.batch, job.chunk);
+      return;
+    }
     const ms = Date.parse(finishedAt) - Date.parse(startedAt);
-    telemetry().metric('Batch chunk duration (ms)', ms, { model: manifest.model.name });
-    telemetry().event('Batch chunk scored', { batch: msg.batch, chunk: String(msg.chunk), rows: String(to - from + 1), durationMs: String(ms), duplicate: String(!written) }, manifest.traceParent);
+    telemetry().metric('Batch chunk duration (ms)', ms, { model: job.model.name });
+    telemetry().event('Batch chunk scored', { batch: job.batch, chunk: String(job.chunk), rows: String(rows), durationMs: String(ms), duplicate: String(!written) }, job.traceParent);
   } catch (err) {
+    if ((await store.stopReason(job.batch).catch(() => undefined)) === 'refused') return;
     const attempts = Number((context.triggerMetadata as { dequeueCount?: number } | undefined)?.dequeueCount ?? 1);
     const reason = isAppError(err) ? `${(err as AppError).code}: ${err.message}` : 'internal: the chunk could not be scored';
-    await store.writeFailure(msg.batch, { chunk: msg.chunk, attempts, reason, at: new Date().toISOString() }).catch(() => undefined);
-    telemetry().event('Batch chunk failed', { batch: msg.batch, chunk: String(msg.chunk), attempt: String(attempts), reason: reason.split(':')[0] as string }, manifest.traceParent);
-    context.error(`batch ${msg.batch} chunk ${msg.chunk} attempt ${attempts} failed: ${reason}`);
+    await store.writeFailure(job.batch, { chunk: job.chunk, attempts, reason, at: new Date().toISOString() }).catch(() => undefined);
+    telemetry().event('Batch chunk failed', { batch: job.batch, chunk: String(job.chunk), attempt: String(attempts), reason: reason.split(':')[0] as string }, job.traceParent);
+    context.error(`batch ${job.batch} chunk ${job.chunk} attempt ${attempts} failed: ${reason}`);
     throw err;
   }
 }

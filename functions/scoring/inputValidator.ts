@@ -8,14 +8,14 @@ export interface ColumnBatch {
   rows: number;
   type: string;
   columns: Record<string, unknown[]>;
-  /** The R call body for these rows when it is already written ({"type", "columns"}). */
-  encoded?: string;
+  /** The R call body for these rows when it is already written: a column frame (batch chunks). */
+  encoded?: Buffer;
   /** The W3C traceparent of the operation these rows belong to (for telemetry). */
   traceParent?: string;
 }
 
 const INT32_MAX = 2147483647;
-const MAX_STRING = 10_000;
+export const MAX_STRING_LENGTH = 10_000;
 export const MAX_ERRORS = 100;
 
 /** The 422 for rows that do not match a model's schema. */
@@ -48,7 +48,7 @@ export function featureJsonSchema(f: Feature): Record<string, unknown> {
       case 'logical':
         return { type: 'boolean' };
       case 'character':
-        return { type: 'string', maxLength: MAX_STRING };
+        return { type: 'string', maxLength: MAX_STRING_LENGTH };
     }
   })();
   if (!f.nullable) return base;
@@ -70,7 +70,7 @@ function fieldMessage(e: ErrorObject, feature: Feature | undefined): string {
     case 'maximum':
       return 'must be a 32-bit integer';
     case 'maxLength':
-      return `must be at most ${MAX_STRING} characters`;
+      return `must be at most ${MAX_STRING_LENGTH} characters`;
     default:
       return e.message ?? 'is not valid';
   }
@@ -87,6 +87,11 @@ export class InputValidator {
     this.#features = new Map(schema.features.map((f) => [f.name, f]));
     const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
     this.#validate = ajv.compile(rowJsonSchema(schema));
+  }
+
+  /** The model's input features, in the schema's order. */
+  get features(): readonly Feature[] {
+    return this.#schema.features;
   }
 
   /** The prediction type a request means; 422 if the model does not offer it. */

@@ -5,11 +5,24 @@ import { blobService, queueService } from './clients.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BatchManifest, ChunkFailure, ChunkResult } from '../batch/batchState.js';
+import { FRAME_CONTENT_TYPE } from '../batch/columnFrame.js';
 
-/** The message of one chunk to score: pointers only (queue messages are limited to 64 KB). */
+/**
+ * The message of one chunk to score: where its rows are and how to score them (queue
+ * messages are limited to 64 KB, so rows stay in Blob Storage). Chunks are enqueued while
+ * the rest of the batch is still being read, before the batch has a manifest. Messages of
+ * an earlier form carry only batch and chunk; the rest then comes from the manifest.
+ */
+export type StopReason = 'cancelled' | 'refused';
+
 export interface ChunkMessage {
   batch: string;
   chunk: number;
+  /** The chunk's first row in the batch. */
+  from?: number;
+  model?: { name: string; version: string };
+  type?: string;
+  traceParent?: string;
 }
 
 const pad = (n: number) => String(n).padStart(6, '0');
@@ -17,19 +30,21 @@ const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError 
 
 const paths = {
   manifest: (id: string) => `${id}/manifest.json`,
-  input: (id: string, n: number) => `${id}/input/${pad(n)}.json`,
+  input: (id: string, n: number) => `${id}/input/${pad(n)}.frame`,
   state: (id: string) => `${id}/state/`,
   result: (id: string, n: number) => `${id}/state/results/${pad(n)}.json`,
   failure: (id: string, n: number) => `${id}/state/errors/${pad(n)}.json`,
-  cancelled: (id: string) => `${id}/state/cancelled`,
+  stopped: (id: string) => `${id}/state/cancelled`,
   idempotency: (key: string) => `idempotency/${createHash('sha256').update(key).digest('hex')}`,
 };
 
 /**
  * Batches in Blob Storage and their chunks on a Storage Queue. Layout of the batches
- * container, per batch id: manifest.json; input/NNNNNN.json (each chunk's rows by column,
- * the body R reads); state/results/NNNNNN.json (written once, create-only);
- * state/errors/NNNNNN.json (the last failure of a chunk); state/cancelled.
+ * container, per batch id: manifest.json; input/NNNNNN.frame (each chunk's checked rows as
+ * a column frame, the body R reads); state/results/NNNNNN.json (written once, create-only);
+ * state/errors/NNNNNN.json (the last failure of a chunk); state/cancelled (the batch was
+ * stopped: its metadata says whether cancelled, or refused while its chunks were being
+ * scored; the one blob kept of a refused batch).
  */
 export class BatchStore {
   readonly batches: ContainerClient;
@@ -61,15 +76,21 @@ export class BatchStore {
     return this.#ready;
   }
 
-  async writeInputChunk(id: string, chunk: number, body: string, rows: number): Promise<void> {
-    await this.batches.getBlockBlobClient(paths.input(id, chunk)).upload(body, Buffer.byteLength(body), {
+  async writeInputChunk(id: string, chunk: number, frame: Buffer, rows: number): Promise<void> {
+    await this.batches.getBlockBlobClient(paths.input(id, chunk)).upload(frame, frame.length, {
       metadata: { rows: String(rows) },
-      blobHTTPHeaders: { blobContentType: 'application/json' },
+      blobHTTPHeaders: { blobContentType: FRAME_CONTENT_TYPE },
     });
   }
 
-  async readInputChunk(id: string, chunk: number): Promise<string> {
-    return (await this.batches.getBlobClient(paths.input(id, chunk)).downloadToBuffer()).toString('utf8');
+  /** A chunk's column frame, or undefined if it is gone (its batch was refused). */
+  async readInputChunk(id: string, chunk: number): Promise<Buffer | undefined> {
+    try {
+      return await this.batches.getBlobClient(paths.input(id, chunk)).downloadToBuffer();
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   async writeManifest(m: BatchManifest): Promise<void> {
@@ -95,10 +116,6 @@ export class BatchStore {
     }
   }
 
-  async resultExists(id: string, chunk: number): Promise<boolean> {
-    return this.batches.getBlobClient(paths.result(id, chunk)).exists();
-  }
-
   /** Writes a chunk's result once: false if it was already there (a duplicate delivery). */
   async writeResult(id: string, chunk: number, body: string, meta: Omit<ChunkResult, 'chunk'>): Promise<boolean> {
     try {
@@ -112,6 +129,10 @@ export class BatchStore {
       if (isStatus(err, 409, 412)) return false;
       throw err;
     }
+  }
+
+  async deleteResult(id: string, chunk: number): Promise<void> {
+    await this.batches.getBlobClient(paths.result(id, chunk)).deleteIfExists();
   }
 
   async readResult(id: string, chunk: number): Promise<string> {
@@ -130,7 +151,7 @@ export class BatchStore {
   async cancel(id: string): Promise<boolean> {
     const at = new Date().toISOString();
     try {
-      await this.batches.getBlockBlobClient(paths.cancelled(id)).upload(at, at.length, { conditions: { ifNoneMatch: '*' } });
+      await this.batches.getBlockBlobClient(paths.stopped(id)).upload(at, at.length, { conditions: { ifNoneMatch: '*' }, metadata: { reason: 'cancelled' } });
       return true;
     } catch (err) {
       if (isStatus(err, 409, 412)) return false;
@@ -138,8 +159,21 @@ export class BatchStore {
     }
   }
 
-  async isCancelled(id: string): Promise<boolean> {
-    return this.batches.getBlobClient(paths.cancelled(id)).exists();
+  /** Marks a batch refused (kept after the rest is deleted, so late chunks see it). */
+  async refuse(id: string): Promise<void> {
+    const at = new Date().toISOString();
+    await this.batches.getBlockBlobClient(paths.stopped(id)).upload(at, at.length, { metadata: { reason: 'refused' } });
+  }
+
+  /** Whether a batch was stopped, and why: one request. */
+  async stopReason(id: string): Promise<StopReason | undefined> {
+    try {
+      const props = await this.batches.getBlobClient(paths.stopped(id)).getProperties();
+      return props.metadata?.reason === 'refused' ? 'refused' : 'cancelled';
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Everything a batch's status is derived from, in one listing. */
@@ -155,7 +189,7 @@ export class BatchStore {
         results.push({ chunk, rows: Number(md.rows ?? 0), startedAt: md.startedat ?? '', finishedAt: md.finishedat ?? '' });
       } else if (rest.startsWith('errors/')) {
         failureChunks.push(chunk);
-      } else if (rest === 'cancelled') {
+      } else if (rest === 'cancelled' && blob.metadata?.reason !== 'refused') {
         cancelledAt = blob.properties.createdOn?.toISOString() ?? blob.properties.lastModified.toISOString();
       }
     }
@@ -168,12 +202,9 @@ export class BatchStore {
     return { results: results.sort((a, b) => a.chunk - b.chunk), failures, cancelledAt };
   }
 
-  /** Enqueues one message per chunk (base64 JSON, as the Functions host reads them). */
-  async enqueueChunks(id: string, chunks: number): Promise<void> {
-    const messages = Array.from({ length: chunks }, (_, chunk) => Buffer.from(JSON.stringify({ batch: id, chunk } satisfies ChunkMessage)).toString('base64'));
-    for (let i = 0; i < messages.length; i += 32) {
-      await Promise.all(messages.slice(i, i + 32).map((m) => this.queue.sendMessage(m)));
-    }
+  /** Enqueues one chunk (base64 JSON, as the Functions host reads messages). */
+  async enqueueChunk(message: ChunkMessage): Promise<void> {
+    await this.queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
   }
 
   /** Claims an idempotency key for a batch id; returns the id that already holds it, if any. */
@@ -192,10 +223,10 @@ export class BatchStore {
     await this.batches.getBlobClient(paths.idempotency(key)).deleteIfExists();
   }
 
-  /** Removes everything stored for a batch that was refused before it was accepted. */
+  /** Removes everything stored for a refused batch but its mark (see refuse). */
   async deleteBatch(id: string): Promise<void> {
     const names: string[] = [];
-    for await (const blob of this.batches.listBlobsFlat({ prefix: `${id}/` })) names.push(blob.name);
+    for await (const blob of this.batches.listBlobsFlat({ prefix: `${id}/` })) if (blob.name !== paths.stopped(id)) names.push(blob.name);
     await Promise.all(names.map((n) => this.batches.getBlobClient(n).deleteIfExists()));
   }
 

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { FRAME_CONTENT_TYPE } from '../batch/columnFrame.js';
 
 /** What the R handler answered: its status, content type and raw JSON text. */
 export interface RHandlerReply {
@@ -8,7 +9,8 @@ export interface RHandlerReply {
 }
 
 /**
- * One HTTP exchange with an R handler on 127.0.0.1. Every request opens a new connection
+ * One HTTP exchange with an R handler on 127.0.0.1 (a string body is JSON, a Buffer a column
+ * frame). Every request opens a new connection
  * (`reset: true` sends `Connection: close`): httpuv stalls ~40 ms per request on a kept-alive
  * connection, while a fresh loopback connection costs well under a millisecond.
  */
@@ -16,13 +18,13 @@ export async function callRHandler(
   port: number,
   method: 'GET' | 'POST',
   path: string,
-  body?: string,
+  body?: string | Buffer,
   signal?: AbortSignal,
 ): Promise<RHandlerReply> {
   const res = await request(`http://127.0.0.1:${port}${path}`, {
     method,
     body,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'application/json' : FRAME_CONTENT_TYPE },
     reset: true,
     signal,
   });

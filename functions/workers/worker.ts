@@ -5,8 +5,11 @@ export interface Worker {
   readonly id: number;
   /** Resolves once the worker can score; rejects if it exits first or its model fails to load. */
   ready(): Promise<void>;
-  /** Sends one scoring body; rejects if the connection fails or `signal` aborts. */
-  score(body: string, signal: AbortSignal): Promise<RHandlerReply>;
+  /**
+   * Sends one scoring body (JSON text, or a column frame); rejects if the connection fails
+   * or `signal` aborts.
+   */
+  score(body: string | Buffer, signal: AbortSignal): Promise<RHandlerReply>;
   /** Registers the one callback run when the process has exited, for whatever reason. */
   onExit(callback: () => void): void;
   kill(signal?: NodeJS.Signals): void;

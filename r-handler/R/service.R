@@ -93,10 +93,11 @@ run_scorer <- function(svc, newdata, type) {
 score_route <- function(svc, raw_body, content_type = "application/json") {
   tryCatch({
     if (!identical(svc$state, "ready")) abort_scoring(503L, "not_ready", "The model is not loaded yet.")
-    if (!is.null(content_type) && nzchar(content_type) && !grepl("^application/([a-z.+-]+\\+)?json", tolower(content_type))) {
+    frame <- is_frame_type(content_type)
+    if (!frame && !is.null(content_type) && nzchar(content_type) && !grepl("^application/([a-z.+-]+\\+)?json", tolower(content_type))) {
       abort_scoring(415L, "unsupported_media_type", "Send the rows as application/json.")
     }
-    request <- parse_score_request(raw_body)
+    request <- if (frame) parse_frame(raw_body) else parse_score_request(raw_body)
     type <- if (is.null(request$type)) svc$scorer$default_type else request$type
     if (!(type %in% svc$scorer$types)) {
       abort_scoring(422L, "unsupported_type",
@@ -105,7 +106,11 @@ score_route <- function(svc, raw_body, content_type = "application/json") {
     }
     newdata <- coerce_columns(request$columns, svc$schema$features, request$n, request_pointer(request))
     pred <- run_scorer(svc, newdata, type)
-    json_response(200L, paste0('{"type":', to_json(type), ',"rows":', request$n,
-                               ',"predictions":', predictions_json(pred), "}"))
+    predictions <- if (frame && is.numeric(pred) && !is.matrix(pred)) {
+      paste0('"predictions64":"', doubles_base64(pred), '"')
+    } else {
+      paste0('"predictions":', predictions_json(pred))
+    }
+    json_response(200L, paste0('{"type":', to_json(type), ',"rows":', request$n, ",", predictions, "}"))
   }, scoring_error = problem_response)
 }

@@ -19,8 +19,11 @@ export function timespanMs(value: string | undefined, fallback: number): number 
 function readQueueSettings() {
   const host = JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
   const q = host.extensions?.queues ?? {};
+  const batchSize = Number(q.batchSize ?? 16);
   return {
-    batchSize: Number(q.batchSize ?? 16),
+    batchSize,
+    /** Fetch more once in-flight messages drop to this many (the host's default: half a batch). */
+    newBatchThreshold: Number(q.newBatchThreshold ?? Math.floor(batchSize / 2)),
     maxDequeueCount: Number(q.maxDequeueCount ?? 5),
     visibilityTimeoutMs: timespanMs(q.visibilityTimeout as string | undefined, 0),
     maxPollingIntervalMs: timespanMs(q.maxPollingInterval as string | undefined, 60_000),
@@ -38,7 +41,7 @@ interface QueueFunction {
 
 /**
  * Runs queue triggers as the Functions host does: polls each queue (backing off while it is
- * empty), decodes base64 messages, passes JSON as objects with the trigger metadata
+ * empty, fetching the next batch once in-flight messages drop to newBatchThreshold), decodes base64 messages, passes JSON as objects with the trigger metadata
  * (dequeueCount, id, ...), deletes a message when its function succeeds, makes it visible
  * again when it fails, and after maxDequeueCount tries moves it to `<queue>-poison`.
  */
@@ -86,7 +89,13 @@ export class QueuePoller {
 
   async #poll(f: QueueFunction): Promise<void> {
     let delay = queueDefaults.minPollingIntervalMs;
+    let inFlight = 0;
+    let slotFreed: (() => void) | undefined;
     while (this.#running) {
+      if (inFlight > queueDefaults.newBatchThreshold) {
+        await new Promise<void>((resolve) => (slotFreed = resolve));
+        continue;
+      }
       let messages: DequeuedMessageItem[] = [];
       try {
         await f.queue.createIfNotExists();
@@ -101,7 +110,16 @@ export class QueuePoller {
         continue;
       }
       delay = queueDefaults.minPollingIntervalMs;
-      await Promise.all(messages.map((m) => this.#invoke(f, m)));
+      for (const m of messages) {
+        inFlight++;
+        void this.#invoke(f, m)
+          .catch(() => undefined)
+          .finally(() => {
+          inFlight--;
+          slotFreed?.();
+          slotFreed = undefined;
+        });
+      }
     }
   }
 

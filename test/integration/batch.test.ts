@@ -34,6 +34,8 @@ beforeAll(async () => {
   for (const [name, score] of [['fragile', 'fragile-score.R'], ['sleepy', 'sleepy-score.R']]) {
     await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: join(appRoot, 'test/fixtures', score as string), name: name as string, version: '1' });
   }
+  const rf = join(sampleModelsDir, 'boston-rf');
+  await publishModel(stack.store, { model: join(rf, 'model.rds'), schema: join(rf, 'model.json'), score: join(appRoot, 'test/fixtures/echo-score.R'), name: 'echo', version: '1' });
 });
 
 afterAll(async () => {
@@ -57,6 +59,31 @@ async function finished(id: string, timeoutMs = 120_000): Promise<Status> {
   let last: Status | undefined;
   await until(async () => ['succeeded', 'failed', 'cancelled'].includes((last = await status(id)).state), timeoutMs, `batch ${id} to finish`);
   return last as Status;
+}
+
+/** Every blob in the batches container, by batch id. */
+async function storedBatches(): Promise<Map<string, { name: string; metadata: Record<string, string> }[]>> {
+  const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batches');
+  const byId = new Map<string, { name: string; metadata: Record<string, string> }[]>();
+  for await (const blob of container.listBlobsFlat({ includeMetadata: true })) {
+    const [id, ...rest] = blob.name.split('/');
+    if (!id || id === 'idempotency') continue;
+    byId.set(id, [...(byId.get(id) ?? []), { name: rest.join('/'), metadata: blob.metadata ?? {} }]);
+  }
+  return byId;
+}
+
+/** A request body that sends `first`, waits for `gate`, then sends `rest`. */
+function gatedBody(first: string, gate: Promise<void>, rest: string): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(encoder.encode(first));
+      await gate;
+      controller.enqueue(encoder.encode(rest));
+      controller.close();
+    },
+  });
 }
 
 async function results(id: string): Promise<Results> {
@@ -132,6 +159,73 @@ describe('asynchronous batch scoring', () => {
     expect((await submit('/api/batches', 'a,b', { 'content-type': 'text/plain' })).res.status).toBe(415);
   });
 
+  it('scores the first chunks while the rest of the body is still arriving', async () => {
+    const before = new Set((await storedBatches()).keys());
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const pending = stack.call('/api/models/fragile/batches?chunkSize=2', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: gatedBody('wt,hp,cyl\n2,110,6\n3,110,6\n', gate, '4,110,6\n'),
+      duplex: 'half',
+    } as RequestInit);
+    let scored: string | undefined;
+    await until(
+      async () => {
+        for (const [id, blobs] of await storedBatches()) if (!before.has(id) && blobs.some((b) => b.name === 'state/results/000000.json')) scored = id;
+        return scored !== undefined;
+      },
+      30_000,
+      'the first chunk to be scored before the body ends',
+    );
+    release();
+    const res = await pending;
+    const body = (await res.json()) as { id: string; chunks: number };
+    expect(res.status).toBe(202);
+    expect(body).toMatchObject({ id: scored, chunks: 2 });
+    expect((await finished(body.id)).state).toBe('succeeded');
+    expect((await results(body.id)).results.map((r) => r.row)).toEqual([0, 1, 2]);
+  });
+
+  it('refuses a batch whose bad row comes after chunks were enqueued, and leaves only its refused mark', async () => {
+    const before = new Set((await storedBatches()).keys());
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rows = Array.from({ length: 6 }, (_, i) => `${2 + i / 10},110,6`).join('\n');
+    const pending = stack.call('/api/models/sleepy/batches?chunkSize=2', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: gatedBody(`wt,hp,cyl\n${rows}\n`, gate, '3,110,six\n'),
+      duplex: 'half',
+    } as RequestInit);
+    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks');
+    // The sleepy model takes 0.5 s a chunk: refuse while the first chunks are being scored.
+    await until(async () => [...(await storedBatches()).keys()].some((id) => !before.has(id)) && stack.host.queues.busy, 30_000, 'a chunk to be scoring');
+    release();
+    const res = await pending;
+    const problem = (await res.json()) as { errors: { row: number; field: string; pointer: string }[] };
+    expect(res.status).toBe(422);
+    expect(problem.errors).toEqual([expect.objectContaining({ row: 6, field: 'cyl', pointer: '/rows/6/cyl' })]);
+    await until(async () => (await queue.getProperties()).approximateMessagesCount === 0 && !stack.host.queues.busy, 30_000, 'the enqueued chunks to be handled');
+    const left = [...(await storedBatches())].filter(([id]) => !before.has(id));
+    expect(left).toHaveLength(1);
+    expect(left[0]?.[1]).toEqual([{ name: 'state/cancelled', metadata: { reason: 'refused' } }]);
+    expect((await stack.call(`/api/batches/${left[0]?.[0]}`)).status).toBe(404);
+  });
+
+  it('keeps every double exact through a CSV batch', async () => {
+    const values = [0.1, 1 / 3, 5e-324, 1.7976931348623157e308, -2.2250738585072014e-308, 123456789.12345679, -0];
+    const boston = { zn: 0, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
+    const header = ['crim', ...Object.keys(boston)].join(',');
+    const csv = [header, ...values.map((v) => [Object.is(v, -0) ? '-0' : String(v), ...Object.values(boston)].join(','))].join('\n');
+    const { res, body } = await submit('/api/models/echo/batches?chunkSize=3', csv);
+    expect(res.status).toBe(202);
+    await finished(body.id as string);
+    const out = await results(body.id as string);
+    expect(out.results.map((r) => r.prediction)).toEqual(values.map((v) => (Object.is(v, -0) ? 0 : v)));
+    out.results.forEach((r, i) => expect(Object.is(r.prediction, values[i]) || (Object.is(values[i], -0) && r.prediction === 0)).toBe(true));
+  });
+
   it('refuses input blobs outside the batch inputs container', async () => {
     for (const blob of ['https://evil.example/x.csv', '../models/boston-rf/1/model.rds', '/etc/passwd.csv', 'a/../../b.csv', 'C:\\x.csv']) {
       const { res, body } = await submit('/api/batches', { blob });
@@ -170,7 +264,7 @@ describe('asynchronous batch scoring', () => {
       return peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
     };
     await until(async () => (await poisoned()).some((m) => m.batch === body.id), 10_000, 'the poison message');
-    expect(await poisoned()).toContainEqual({ batch: body.id, chunk: 1 });
+    expect(await poisoned()).toContainEqual(expect.objectContaining({ batch: body.id, chunk: 1 }));
     const out = await results(body.id as string);
     expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
   });

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { blobFormat, checkInputBlobName, readBatchOptions } from '../../functions/batch/batchOptions.js';
 import { deriveStatus, type BatchManifest } from '../../functions/batch/batchState.js';
 import { csvValue } from '../../functions/batch/csvValues.js';
+import { csvRowSource } from '../../functions/batch/rowSources.js';
+import type { ModelSchema } from '../../functions/scoring/modelSchema.js';
+import { Readable } from 'node:stream';
 
 const manifest: BatchManifest = {
   id: 'b',
@@ -99,7 +102,70 @@ describe('csvValue', () => {
     ['yes', f('logical'), 'yes'],
     ['', f('character'), ''],
     ['Dream', f('factor'), 'Dream'],
+    ['', f('factor'), null],
+    ['NA', f('character'), null],
+    ['0', f('numeric'), 0],
+    [' 2.5 ', f('numeric'), 2.5],
+    ['   ', f('numeric'), '   '],
+    ['Infinity', f('numeric'), 'Infinity'],
+    ['1e999', f('numeric'), '1e999'],
+    ['NaN', f('numeric'), 'NaN'],
   ])('reads %j as %j', (text, feature, value) => {
     expect(csvValue(text, feature)).toEqual(value);
+  });
+});
+
+describe('csvRowSource', () => {
+  const schema: ModelSchema = {
+    schemaVersion: 1,
+    features: [
+      { name: 'x', type: 'numeric' },
+      { name: 'g', type: 'factor', levels: ['a,b', 'é'] },
+      { name: 'note', type: 'character', nullable: true },
+    ],
+    output: { defaultType: 'response', types: { response: { kind: 'numeric' } } },
+  };
+  const source = (pieces: (string | Buffer)[]) => csvRowSource(Readable.from(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))), schema);
+  async function read(pieces: (string | Buffer)[]): Promise<unknown[][]> {
+    const s = source(pieces);
+    const rows: unknown[][] = [];
+    for await (const block of s.blocks) for (const row of block) rows.push(s.values(row) as unknown[]);
+    return rows;
+  }
+  const failure = async (pieces: string[]) => {
+    try {
+      await read(pieces);
+    } catch (err) {
+      return err as { status: number; message: string };
+    }
+    throw new Error('expected the CSV to be refused');
+  };
+
+  it('reads quoted cells, CRLF lines, a BOM, and features missing from the header as null', async () => {
+    expect(await read(['\uFEFFg,x\r\n"a,b",1.5\r\n', '"é",2\r\n'])).toEqual([
+      [1.5, 'a,b', null],
+      [2, 'é', null],
+    ]);
+  });
+
+  it('keeps a character split between two pieces of the stream', async () => {
+    const bytes = Buffer.from('x,g,note\n3,é,"line\nbreak"\n');
+    const at = bytes.indexOf(Buffer.from('é')) + 1;
+    expect(await read([bytes.subarray(0, at), bytes.subarray(at)])).toEqual([[3, 'é', 'line\nbreak']]);
+  });
+
+  it('gives each row as the object the row schema names errors on', async () => {
+    const s = source(['x,g\nabc,é\n']);
+    for await (const block of s.blocks) expect(block.map((row) => s.object(row))).toEqual([{ x: 'abc', g: 'é' }]);
+  });
+
+  it('refuses a row with the wrong number of cells, a header that does not match, and an empty body', async () => {
+    expect(await failure(['x,g\n1,é\n2\n'])).toMatchObject({ status: 400, message: expect.stringMatching(/row 1: it has 1 fields, the header has 2/) });
+    expect(await failure(['x,g,zz\n1,é,3\n'])).toMatchObject({ status: 422 });
+    expect(await failure([''])).toMatchObject({ status: 400, message: expect.stringMatching(/empty/) });
+  });
+
+  it('refuses a malformed quote with a 400', async () => {
+    expect(await failure(['x,g\n1,"é\n'])).toMatchObject({ status: 400, message: expect.stringMatching(/malformed/) });
   });
 });

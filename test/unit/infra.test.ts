@@ -47,6 +47,13 @@ describe('infra/main.bicep against the code', () => {
     expect(bicep).toContain('DisableLocalAuth: true');
   });
 
+  it('expires batches (and nothing else) after the retention period', () => {
+    const rule = /prefixMatch: \[([^\]]+)\]/.exec(bicep)?.[1];
+    expect(rule).toBe(`'${readConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }).batchesContainer}/'`);
+    expect(bicep).toContain('daysAfterModificationGreaterThan: batchRetentionDays');
+    expect(bicep).toMatch(/param batchRetentionDays int = \d+/);
+  });
+
   it('runs the container on Azure Functions on Container Apps with the least roles', () => {
     expect(bicep).toContain("kind: 'functionapp,linux,container,azurecontainerapps'");
     const roleNames = [...bicep.matchAll(/^\s+(\w+): '[0-9a-f-]{36}'$/gm)].map((m) => m[1]);

@@ -28,6 +28,15 @@ test_that("POST /score with the legacy df body equals predict()", {
   expect_identical(prediction_tokens(res), exact(unname(predict(model, rows))))
 })
 
+test_that("POST /score takes a column frame and answers with base64 doubles", {
+  model <- readRDS(file.path(model_dir("boston-rf"), "model.rds"))
+  schema <- read_schema(file.path(model_dir("boston-rf"), "model.json"))
+  rows <- prototype("boston-rf")[1:7, ]
+  res <- http_request(handler$port, "POST", "/score", frame_of(rows, schema$features), content_type = FRAME_CONTENT_TYPE)
+  expect_identical(res$status, 200L)
+  expect_identical(decode_doubles(jsonlite::fromJSON(res$body)$predictions64), unname(predict(model, rows)))
+})
+
 test_that("malformed JSON over HTTP is a 400 problem", {
   res <- http_request(handler$port, "POST", "/score", '{"df": [{"crim": 1')
   expect_identical(res$status, 400L)

@@ -1,0 +1,188 @@
+import type { Feature } from '../scoring/modelSchema.js';
+import { MAX_STRING_LENGTH } from '../scoring/inputValidator.js';
+
+/**
+ * The binary form of checked rows that R reads without parsing text: one JSON header line
+ * ({"type", "rows", "columns": [{name, kind, levels?, values?}]}), a newline, then each
+ * column's values back to back, little-endian, in header order: "double" as 8-byte floats
+ * (NA as R's NA_real_), "integer", "logical" and "factor" (1-based level codes) as 4-byte
+ * integers (NA as R's NA_integer_). "string" columns travel in the header as JSON arrays.
+ * Numbers stay exact doubles, and R reads 10,000 rows in well under a millisecond.
+ */
+export const FRAME_CONTENT_TYPE = 'application/vnd.r-scoring.columns';
+
+const NA_INTEGER = -2147483648;
+const INT32_MAX = 2147483647;
+/** R's NA_real_: a NaN whose low word is 1954. */
+const NA_REAL_LOW = 1954;
+const NA_REAL_HIGH = 0x7ff00000;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+type Kind = 'double' | 'integer' | 'logical' | 'factor' | 'string';
+
+interface Column {
+  readonly feature: Feature;
+  readonly kind: Kind;
+  /** Stores row `row`'s value; false if the value does not fit the feature. */
+  put(row: number, value: unknown): boolean;
+  bytes(rows: number): Uint8Array | undefined;
+  header(rows: number): Record<string, unknown>;
+}
+
+const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+function doubleColumn(feature: Feature, capacity: number): Column {
+  const values = new Float64Array(capacity);
+  return {
+    feature,
+    kind: 'double',
+    put(row, v) {
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        values[row] = v;
+        return true;
+      }
+      if (v !== null || !feature.nullable) return false;
+      values[row] = NaN;
+      return true;
+    },
+    bytes(rows) {
+      // Only NA is stored as NaN (put refuses non-finite numbers): write R's NA pattern.
+      const words = new Uint32Array(values.buffer);
+      for (let row = 0; row < rows; row++) {
+        if (Number.isNaN(values[row])) {
+          words[2 * row] = NA_REAL_LOW;
+          words[2 * row + 1] = NA_REAL_HIGH;
+        }
+      }
+      return new Uint8Array(values.buffer, 0, rows * 8);
+    },
+    header: () => ({ name: feature.name, kind: 'double' }),
+  };
+}
+
+function int32Column(feature: Feature, capacity: number, kind: 'integer' | 'logical' | 'factor', code: (v: unknown) => number | undefined): Column {
+  const values = new Int32Array(capacity);
+  return {
+    feature,
+    kind,
+    put(row, v) {
+      if (v === null) {
+        values[row] = NA_INTEGER;
+        return feature.nullable === true;
+      }
+      const c = code(v);
+      if (c === undefined) return false;
+      values[row] = c;
+      return true;
+    },
+    bytes: (rows) => new Uint8Array(values.buffer, 0, rows * 4),
+    header: () => ({ name: feature.name, kind, ...(kind === 'factor' ? { levels: feature.levels ?? [] } : {}) }),
+  };
+}
+
+function stringColumn(feature: Feature, capacity: number): Column {
+  const values = new Array<string | null>(capacity);
+  return {
+    feature,
+    kind: 'string',
+    put(row, v) {
+      if (v === null) {
+        values[row] = null;
+        return feature.nullable === true;
+      }
+      if (typeof v !== 'string' || (v.length > MAX_STRING_LENGTH && codePoints(v) > MAX_STRING_LENGTH)) return false;
+      values[row] = v;
+      return true;
+    },
+    bytes: () => undefined,
+    header: (rows) => ({ name: feature.name, kind: 'string', values: values.slice(0, rows) }),
+  };
+}
+
+function column(feature: Feature, capacity: number): Column {
+  switch (feature.type) {
+    case 'numeric':
+      return doubleColumn(feature, capacity);
+    case 'integer':
+      return int32Column(feature, capacity, 'integer', (v) => (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= INT32_MAX ? v : undefined));
+    case 'logical':
+      return int32Column(feature, capacity, 'logical', (v) => (typeof v === 'boolean' ? Number(v) : undefined));
+    case 'factor': {
+      const codes = new Map((feature.levels ?? []).map((level, i) => [level, i + 1]));
+      return int32Column(feature, capacity, 'factor', (v) => (typeof v === 'string' ? codes.get(v) : undefined));
+    }
+    case 'character':
+      return stringColumn(feature, capacity);
+  }
+}
+
+/**
+ * Rows of one model's features gathered by column, up to `capacity` rows, checked value by
+ * value against the same rules as the row schema (numbers, 32-bit integers, booleans,
+ * training levels, strings up to the length limit, null only where the feature allows it).
+ */
+export class ColumnFrame {
+  readonly #columns: Column[];
+  readonly #type: string;
+  readonly capacity: number;
+  #rows = 0;
+
+  constructor(features: readonly Feature[], type: string, capacity: number) {
+    if (!LITTLE_ENDIAN) throw new Error('column frames are written on little-endian machines only');
+    this.#columns = features.map((f) => column(f, capacity));
+    this.#type = type;
+    this.capacity = capacity;
+  }
+
+  get rows(): number {
+    return this.#rows;
+  }
+
+  get full(): boolean {
+    return this.#rows === this.capacity;
+  }
+
+  /**
+   * Adds one row given as values in feature order (undefined counts as null). Returns -1,
+   * or the index of the first feature whose value does not fit (the row is then not added).
+   */
+  push(values: readonly unknown[]): number {
+    const misfit = this.misfit(values);
+    if (misfit < 0) this.#rows++;
+    return misfit;
+  }
+
+  /** Like push, without adding the row: -1 if it fits, else the first misfit's index. */
+  misfit(values: readonly unknown[]): number {
+    if (this.full) throw new Error('the frame is full');
+    const row = this.#rows;
+    for (let i = 0; i < this.#columns.length; i++) {
+      if (!(this.#columns[i] as Column).put(row, values[i] ?? null)) return i;
+    }
+    return -1;
+  }
+
+  /** The frame's bytes: its header line, then the binary columns. */
+  encode(): Buffer {
+    const rows = this.#rows;
+    const header = JSON.stringify({ type: this.#type, rows, columns: this.#columns.map((c) => c.header(rows)) });
+    const parts: Uint8Array[] = [Buffer.from(`${header}\n`)];
+    for (const c of this.#columns) {
+      const bytes = c.bytes(rows);
+      if (bytes) parts.push(bytes);
+    }
+    return Buffer.concat(parts);
+  }
+}
+
+/** The number of rows in an encoded frame (from its header line). */
+export function frameRows(frame: Buffer): number {
+  const end = frame.indexOf(10);
+  const header = JSON.parse(frame.subarray(0, end < 0 ? frame.length : end).toString('utf8')) as { rows?: unknown };
+  if (typeof header.rows !== 'number') throw new Error('the column frame has no row count');
+  return header.rows;
+}
