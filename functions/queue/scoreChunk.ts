@@ -81,7 +81,9 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
       startedAt,
       finishedAt,
     });
-    if (written && (await store.stopReason(job.batch)) === 'refused') {
+    // Chunks are scored while their batch is still being submitted: if it was refused
+    // meanwhile, this result must not outlive it (the refusal deletes what it can list).
+    if (written && !store.isKnownAccepted(job.batch) && (await store.stopReason(job.batch)) === 'refused') {
       await store.deleteResult(job.batch, job.chunk);
       return;
     }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BatchManifest, ChunkFailure, ChunkResult } from '../batch/batchState.js';
 import { FRAME_CONTENT_TYPE } from '../batch/columnFrame.js';
+import { RecentFrames } from './recentFrames.js';
 
 /**
  * The message of one chunk to score: where its rows are and how to score them (queue
@@ -24,6 +25,9 @@ export interface ChunkMessage {
   type?: string;
   traceParent?: string;
 }
+
+/** Memory for chunk frames just stored, so a chunk scored here is not downloaded again. */
+const RECENT_FRAME_BYTES = 32 * 2 ** 20;
 
 const pad = (n: number) => String(n).padStart(6, '0');
 const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
@@ -52,6 +56,7 @@ export class BatchStore {
   readonly queue: QueueClient;
   #ready: Promise<void> | undefined;
   readonly #manifests = new Map<string, BatchManifest>();
+  readonly #recentFrames = new RecentFrames(RECENT_FRAME_BYTES);
 
   constructor(batches: ContainerClient, inputs: ContainerClient, queue: QueueClient) {
     this.batches = batches;
@@ -81,10 +86,16 @@ export class BatchStore {
       metadata: { rows: String(rows) },
       blobHTTPHeaders: { blobContentType: FRAME_CONTENT_TYPE },
     });
+    this.#recentFrames.put(paths.input(id, chunk), frame);
   }
 
-  /** A chunk's column frame, or undefined if it is gone (its batch was refused). */
+  /**
+   * A chunk's column frame (from memory if this instance stored it moments ago), or
+   * undefined if it is gone (its batch was refused).
+   */
   async readInputChunk(id: string, chunk: number): Promise<Buffer | undefined> {
+    const recent = this.#recentFrames.take(paths.input(id, chunk));
+    if (recent) return recent;
     try {
       return await this.batches.getBlobClient(paths.input(id, chunk)).downloadToBuffer();
     } catch (err) {
@@ -99,6 +110,17 @@ export class BatchStore {
       conditions: { ifNoneMatch: '*' },
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
+    this.#remember(m);
+  }
+
+  /** Whether this instance knows the batch was accepted (its manifest seen), without I/O. */
+  isKnownAccepted(id: string): boolean {
+    return this.#manifests.has(id);
+  }
+
+  #remember(m: BatchManifest): void {
+    if (this.#manifests.size > 1000) this.#manifests.clear();
+    this.#manifests.set(m.id, m);
   }
 
   /** A batch's manifest (immutable once written, so kept in memory), or undefined. */
@@ -107,8 +129,7 @@ export class BatchStore {
     if (cached) return cached;
     try {
       const m = JSON.parse((await this.batches.getBlobClient(paths.manifest(id)).downloadToBuffer()).toString('utf8')) as BatchManifest;
-      if (this.#manifests.size > 1000) this.#manifests.clear();
-      this.#manifests.set(id, m);
+      this.#remember(m);
       return m;
     } catch (err) {
       if (isStatus(err, 404)) return undefined;

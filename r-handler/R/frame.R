@@ -13,22 +13,20 @@ is_frame_type <- function(content_type) {
 
 bad_frame <- function(detail) abort_scoring(400L, "invalid_request", paste("The column frame is malformed:", detail))
 
-frame_column <- function(raw, col, pos, n) {
+frame_column <- function(con, col, n) {
   if (identical(col$kind, "string")) {
     v <- col$values
     if (length(v) != n) bad_frame(sprintf("column %s has %d values for %d rows", col$name, length(v), n))
-    return(list(values = if (is.list(v)) rep(NA, n) else v, pos = pos))
+    return(if (is.list(v)) rep(NA, n) else v)
   }
   size <- switch(col$kind, double = 8L, integer = , logical = , factor = 4L, bad_frame(sprintf("unknown kind '%s'", col$kind)))
-  if (pos + n * size > length(raw)) bad_frame(sprintf("column %s is cut short", col$name))
-  v <- readBin(raw[seq.int(pos + 1L, length.out = n * size)], if (size == 8L) "double" else "integer",
-               n = n, size = size, endian = "little")
-  v <- switch(col$kind,
+  v <- readBin(con, if (size == 8L) "double" else "integer", n = n, size = size, endian = "little")
+  if (length(v) != n) bad_frame(sprintf("column %s is cut short", col$name))
+  switch(col$kind,
     logical = as.logical(v),
     factor = as.character(col$levels)[v],
     v
   )
-  list(values = v, pos = pos + n * size)
 }
 
 # A frame (raw bytes) as a parsed request, the same shape parse_score_request() gives.
@@ -43,13 +41,12 @@ parse_frame <- function(raw) {
   n <- header$rows
   if (!is.numeric(n) || length(n) != 1L || n < 0) bad_frame("\"rows\" must be a count")
   n <- as.integer(n)
+  con <- rawConnection(raw)
+  on.exit(close(con))
+  seek(con, nl)
   cols <- list()
-  pos <- nl
-  for (col in header$columns) {
-    read <- frame_column(raw, col, pos, n)
-    cols[[col$name]] <- read$values
-    pos <- read$pos
-  }
-  if (pos != length(raw)) bad_frame(sprintf("%d bytes follow the last column", length(raw) - pos))
+  for (col in header$columns) cols[[col$name]] <- frame_column(con, col, n)
+  rest <- length(raw) - seek(con)
+  if (rest != 0L) bad_frame(sprintf("%d bytes follow the last column", rest))
   list(format = "columns", columns = cols, n = n, type = header$type)
 }
