@@ -30,6 +30,7 @@ load_service <- function(svc) {
     schema <- if (file.exists(files$schema)) read_schema(files$schema) else NULL
     attach_packages(c(model_packages(svc$model), unlist(schema$packages)))
     svc$scorer <- load_scorer(svc$model, files$score)
+    svc$type_json <- stats::setNames(as.list(format_strings(svc$scorer$types)), svc$scorer$types)
     svc$schema <- if (is.null(schema)) describe_model(svc$model, svc$scorer) else schema
     example <- schema_example(svc$schema)
     normalise_prediction(svc$scorer$fn(example, svc$scorer$default_type), nrow(example))
@@ -93,8 +94,9 @@ run_scorer <- function(svc, newdata, type) {
 score_route <- function(svc, raw_body, content_type = "application/json") {
   tryCatch({
     if (!identical(svc$state, "ready")) abort_scoring(503L, "not_ready", "The model is not loaded yet.")
-    frame <- is_frame_type(content_type)
-    if (!frame && !is.null(content_type) && nzchar(content_type) && !grepl("^application/([a-z.+-]+\\+)?json", tolower(content_type))) {
+    plain_json <- is.null(content_type) || identical(content_type, "application/json") || !nzchar(content_type)
+    frame <- !plain_json && is_frame_type(content_type)
+    if (!plain_json && !frame && !grepl("^application/([a-z.+-]+\\+)?json", tolower(content_type))) {
       abort_scoring(415L, "unsupported_media_type", "Send the rows as application/json.")
     }
     request <- if (frame) parse_frame(raw_body) else parse_score_request(raw_body)
@@ -111,6 +113,6 @@ score_route <- function(svc, raw_body, content_type = "application/json") {
     } else {
       paste0('"predictions":', predictions_json(pred))
     }
-    json_response(200L, paste0('{"type":', to_json(type), ',"rows":', request$n, ",", predictions, "}"))
+    json_response(200L, paste0('{"type":', svc$type_json[[type]], ',"rows":', request$n, ",", predictions, "}"))
   }, scoring_error = problem_response)
 }

@@ -43,3 +43,35 @@ test_that("pointers follow the form the client sent", {
   req <- parse_score_request(charToRaw('{"df": [{"x": 1}]}'))
   expect_identical(request_pointer(req)("x", 3L), "/df/3/x")
 })
+
+test_that("the app's plain columns body reads as the full parser reads it", {
+  bodies <- c(
+    '{"columns": {"x": [1, 2.5], "n": [1, 2], "g": ["a", "b"], "ok": [true, false]}, "type": "prob"}',
+    '{"columns": {"x": [1, null]}}',
+    '{"columns": {"x": [1, "a"]}}',
+    '{"columns": {"x": [true, 1]}}',
+    '{"columns": {"x": [[1], [2]]}}',
+    '{"columns": {"x": [1]}, "type": ["a"]}',
+    '{"columns": {"x": [1]}, "extra": 1}',
+    '{"columns": {"x": [1e400, -0.1]}}',
+    '{"columns": {}}'
+  )
+  for (b in bodies) {
+    fast <- parse_plain_columns(b)
+    full <- tryCatch({
+      body <- jsonlite::fromJSON(b, simplifyVector = TRUE, simplifyDataFrame = FALSE, simplifyMatrix = FALSE)
+      list(columns = body$columns, type = body$type)
+    }, error = identity)
+    if (is.null(fast)) next
+    expect_identical(fast$columns, full$columns, label = b)
+    expect_identical(fast$type, full$type, label = b)
+  }
+  expect_false(is.null(parse_plain_columns(bodies[[1]])))
+  expect_null(parse_plain_columns(bodies[[2]]))
+  expect_null(parse_plain_columns(bodies[[3]]))
+  expect_null(parse_plain_columns(bodies[[4]]))
+  expect_null(parse_plain_columns(bodies[[6]]))
+  expect_null(parse_plain_columns("5"))
+  expect_null(parse_plain_columns("[1, 2]"))
+  expect_identical(parse_score_request(charToRaw(bodies[[4]]))$columns$x, c(1L, 1L))
+})
