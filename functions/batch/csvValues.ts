@@ -5,8 +5,9 @@ const FALSE = new Set(['FALSE', 'false', 'False', 'F']);
 
 /**
  * A CSV cell as the JSON value the row validator expects, by the feature's type: numbers
- * as numbers (finite ones only, as in JSON), TRUE/FALSE as booleans, `NA` (and empty, except for strings) as null. A
- * value that does not convert is kept as the string, for the validator to name.
+ * as numbers (finite ones only, as in JSON), TRUE/FALSE as booleans, `NA` (and empty,
+ * except for strings) as null. A value that does not convert is kept as the string, for
+ * the validator to name.
  */
 export function csvValue(text: string, feature: Feature | undefined): unknown {
   if (!feature) return text;

@@ -118,11 +118,11 @@ async function storeRows(store: BatchStore, id: string, input: SubmitInput, prog
     if (errors.length > 0) throw invalidRows(bad, errors);
     if (total === 0) throw new AppError('invalid_request', 'The batch has no rows.');
     if (frame.rows > 0) await flush();
+    await Promise.all(uploads);
   } finally {
-    // Nothing may still be on its way to storage when the caller accepts or discards the batch.
+    // Nothing may still be on its way to storage when the caller discards the batch.
     await Promise.allSettled(uploads);
   }
-  await Promise.all(uploads);
   return {
     id,
     model,

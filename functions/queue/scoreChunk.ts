@@ -51,9 +51,9 @@ async function chunkJob(msg: ChunkMessage): Promise<ChunkJob | undefined> {
 /**
  * Queue trigger on batch-chunks: scores one chunk of a batch through the same R workers as
  * synchronous scoring and writes its result once (create-only), so a message delivered
- * twice gives one result (and is scored twice, which is rarer than checking first costs). Chunks arrive while their batch is still being submitted: a
- * chunk of a batch refused meanwhile is skipped, and a result written as it was refused is
- * removed again. A cancelled batch's chunks are skipped. A failure is recorded (attempt
+ * twice gives one result (and is scored twice, which is rarer than checking first costs).
+ * Chunks arrive while their batch is still being submitted: a chunk of a batch refused
+ * meanwhile is skipped, and a result written as it was refused is removed again. A cancelled batch's chunks are skipped. A failure is recorded (attempt
  * and reason) and thrown, so the host retries it; after 5 tries the message goes to
  * batch-chunks-poison and the batch reports the chunk as failed.
  */

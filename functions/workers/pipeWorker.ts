@@ -10,8 +10,8 @@ const MARK = '\x1e';
 /**
  * Workers that are R processes (r-handler/worker.R) spoken to over their standard streams:
  * one request line in (or a line "frame <bytes>" and that many bytes of column frame), one
- * answer line out. No port is opened, and a call costs no TCP or
- * HTTP work on either side (about 2 ms less per call than plumber over a new connection).
+ * answer line out. No port is opened, and a call costs no TCP or HTTP work on either side
+ * (about 2 ms less per call than plumber over a new connection).
  */
 export function pipeWorkerFactory(options: WorkerOptions): WorkerFactory {
   return (id: number): Worker => {

@@ -10,9 +10,9 @@ export interface RHandlerReply {
 
 /**
  * One HTTP exchange with an R handler on 127.0.0.1 (a string body is JSON, a Buffer a column
- * frame). Every request opens a new connection
- * (`reset: true` sends `Connection: close`): httpuv stalls ~40 ms per request on a kept-alive
- * connection, while a fresh loopback connection costs well under a millisecond.
+ * frame). Every request opens a new connection (`reset: true` sends `Connection: close`):
+ * httpuv stalls ~40 ms per request on a kept-alive connection, while a fresh loopback
+ * connection costs well under a millisecond.
  */
 export async function callRHandler(
   port: number,
