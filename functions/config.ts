@@ -33,6 +33,8 @@ export interface Config {
   scoreTimeoutMs: number;
   /** Requests that may wait for a busy model version before 503. */
   scoreQueueLimit: number;
+  /** Put R's own error messages in answers (problem details, batch errors); they are always logged. */
+  showRErrors: boolean;
   /** Rows merged into one R call at most; 1 turns micro-batching off. */
   microBatchMaxRows: number;
   /** Longest a request waits for others to merge with, and only under load. */
@@ -87,6 +89,14 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     }
     return n;
   };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = env[key]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${key} must be true or false (got "${env[key]}")`);
+    return fallback;
+  };
   const list = (key: string, fallback: string[]): string[] => {
     const raw = env[key]?.trim();
     return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
@@ -109,6 +119,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     workerReadyTimeoutMs: int('R_READY_TIMEOUT_MS', 120_000, 1000),
     scoreTimeoutMs: int('SCORE_TIMEOUT_MS', 30_000, 10),
     scoreQueueLimit: int('SCORE_QUEUE_LIMIT', 128, 0),
+    showRErrors: bool('SHOW_R_ERRORS', false),
     microBatchMaxRows: int('MICRO_BATCH_MAX_ROWS', 1000, 1),
     microBatchMaxWaitMs: int('MICRO_BATCH_MAX_WAIT_MS', 1, 0, 1000),
     microBatchOff: list('MICRO_BATCH_OFF', []),

@@ -40,6 +40,8 @@ export interface AppErrorOptions {
   errors?: FieldError[];
   /** Seconds a client should wait before trying again (503). */
   retryAfter?: number;
+  /** R's own error message, when R failed: logged always, answered only when the settings say so. */
+  rMessage?: string;
   cause?: unknown;
 }
 
@@ -49,6 +51,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly errors: FieldError[];
   readonly retryAfter: number | undefined;
+  readonly rMessage: string | undefined;
 
   constructor(code: ErrorCode, detail: string, options: AppErrorOptions = {}) {
     super(detail, { cause: options.cause });
@@ -57,6 +60,7 @@ export class AppError extends Error {
     this.status = errorCodes[code].status;
     this.errors = options.errors ?? [];
     this.retryAfter = options.retryAfter;
+    this.rMessage = options.rMessage;
   }
 }
 
@@ -77,27 +81,42 @@ export interface ProblemDetails {
   code: ErrorCode;
   detail: string;
   instance?: string;
+  /** The id the app logged the request under (the function invocation's id). */
+  requestId?: string;
+  /** The model version the request was validated against. */
+  model?: { name: string; version: string };
   errors?: FieldError[];
 }
 
+/** Where an error was answered: members added to its problem body, and what it may reveal. */
+export interface ProblemContext {
+  instance?: string;
+  requestId?: string;
+  model?: { name: string; version: string };
+  /** Put R's own message in the detail (the SHOW_R_ERRORS setting). */
+  showRMessage?: boolean;
+}
+
 /** The RFC 9457 body for an error. */
-export function problemDetails(err: AppError, instance?: string): ProblemDetails {
+export function problemDetails(err: AppError, ctx: ProblemContext = {}): ProblemDetails {
   const body: ProblemDetails = {
     type: `urn:r-scoring:error:${err.code}`,
     title: errorCodes[err.code].title,
     status: err.status,
     code: err.code,
-    detail: err.message,
+    detail: ctx.showRMessage && err.rMessage ? `${err.message} R said: ${err.rMessage}` : err.message,
   };
-  if (instance) body.instance = instance;
+  if (ctx.instance) body.instance = ctx.instance;
+  if (ctx.requestId) body.requestId = ctx.requestId;
+  if (ctx.model) body.model = ctx.model;
   if (err.errors.length > 0) body.errors = err.errors;
   return body;
 }
 
 /** The one place an error becomes an HTTP answer. */
-export function problemResponse(err: unknown, instance?: string): HttpResponseInit {
+export function problemResponse(err: unknown, ctx: ProblemContext = {}): HttpResponseInit {
   const appError = ensureAppError(err);
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
   if (appError.retryAfter !== undefined) headers['retry-after'] = String(appError.retryAfter);
-  return { status: appError.status, headers, body: JSON.stringify(problemDetails(appError, instance)) };
+  return { status: appError.status, headers, body: JSON.stringify(problemDetails(appError, ctx)) };
 }

@@ -51,7 +51,16 @@ function poolTelemetry(model: string, dir: string): PoolObserver {
           durationMs: r.durationMs,
           success: r.outcome === 'ok',
           resultCode: r.outcome === 'ok' || r.outcome === 'error' ? String(r.status) : r.outcome,
-          properties: { model, version, rows: String(job.rows), callRows: String(rows), mergedRequests: String(r.jobs.length), worker: String(r.workerId), outcome: r.outcome },
+          properties: {
+            model,
+            version,
+            rows: String(job.rows),
+            callRows: String(rows),
+            mergedRequests: String(r.jobs.length),
+            worker: String(r.workerId),
+            outcome: r.outcome,
+            ...(r.error === undefined ? {} : { error: r.error }),
+          },
           traceParent: job.traceParent,
         });
         t.metric('Wait before dispatch (ms)', job.waitedMs, { model });

@@ -1,10 +1,10 @@
 # Writes a model's input schema (model.json) from the model plus a prototype data frame.
 #   Rscript r-handler/describe.R --model model.rds --prototype data.csv|data.rds
-#           [--score score.R] [--response column] [--out model.json]
+#           [--score score.R] [--response column] [--types a,b] [--out model.json]
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "R", "cli.R"))
 source_handler_files(script_dir())
 
-usage <- "usage: Rscript describe.R --model model.rds [--prototype data.csv|data.rds] [--score score.R] [--response column] [--out model.json]"
+usage <- "usage: Rscript describe.R --model model.rds [--prototype data.csv|data.rds] [--score score.R] [--response column] [--types a,b] [--out model.json]"
 opts <- tryCatch(parse_cli(commandArgs(trailingOnly = TRUE)), error = function(e) {
   message(usage, "\n", conditionMessage(e))
   quit(status = 2)
@@ -14,18 +14,23 @@ if (is.null(opts$model)) {
   quit(status = 2)
 }
 
+# A prototype data frame; a CSV's unnamed first column (write.csv's row names) is dropped.
 read_prototype <- function(path) {
   if (grepl("\\.rds$", path, ignore.case = TRUE)) return(as.data.frame(readRDS(path)))
-  utils::read.csv(path, stringsAsFactors = TRUE, check.names = FALSE)
+  frame <- utils::read.csv(path, stringsAsFactors = TRUE, check.names = FALSE)
+  if (ncol(frame) > 1L && !nzchar(names(frame)[[1L]])) frame <- frame[-1L]
+  frame
 }
 
+types <- if (is.null(opts$types)) NULL else trimws(strsplit(opts$types, ",", fixed = TRUE)[[1]])
+
 result <- tryCatch({
-  model <- readRDS(opts$model)
-  attach_packages(model_packages(model))
-  scorer <- load_scorer(model, opts$score)
+  read <- read_model(opts$model)
+  model <- read$model
+  attach_packages(predict_packages(model))
   prototype <- if (is.null(opts$prototype)) NULL else read_prototype(opts$prototype)
-  schema <- describe_model(model, scorer, prototype, opts$response)
-  json <- jsonlite::toJSON(schema, auto_unbox = TRUE, pretty = TRUE, digits = NA, null = "null", na = "null")
+  schema <- describe_model(model, opts$score, prototype, opts$response, types[nzchar(types)], read$namespaces)$schema
+  json <- schema_json(schema)
   if (is.null(opts$out)) cat(json, "\n") else writeLines(json, opts$out)
   0L
 }, error = function(e) {

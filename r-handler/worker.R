@@ -22,7 +22,7 @@ send <- function(text) {
   flush(out)
 }
 
-svc <- load_service(new_service(opts$model))
+svc <- load_service(new_service(opts$model, report_errors = TRUE))
 if (!identical(svc$state, "ready")) {
   send(paste("FAILED", gsub("[\r\n]+", " ", svc$error)))
   quit(status = 3)

@@ -17,6 +17,8 @@ export interface PublishOptions {
   schema?: string;
   /** The prototype's response column, left out of the features. */
   response?: string;
+  /** Prediction types to offer beyond those found (or instead of score.R's score_types); each must work on the prototype. */
+  types?: string[];
   aliases?: string[];
   force?: boolean;
   rscript?: string;
@@ -44,6 +46,7 @@ export async function describeModel(options: PublishOptions): Promise<string> {
     if (options.prototype) args.push('--prototype', options.prototype);
     if (options.score) args.push('--score', options.score);
     if (options.response) args.push('--response', options.response);
+    if (options.types?.length) args.push('--types', options.types.join(','));
     const result = await execa(options.rscript ?? 'Rscript', args, { reject: false });
     if (result.exitCode !== 0) throw new PublishError('describe_failed', `describing the model failed: ${String(result.stderr).trim()}`);
     return await readFile(out, 'utf8');

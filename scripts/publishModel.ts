@@ -1,6 +1,6 @@
 /**
  * npm run publish-model -- <model.rds> --name <n> --version <v> [--prototype data.csv]
- *   [--score score.R] [--schema model.json] [--response col] [--alias production] [--force]
+ *   [--score score.R] [--schema model.json] [--response col] [--types a,b] [--alias production] [--force]
  */
 import { Command } from 'commander';
 import { readConfig } from '../functions/config.js';
@@ -17,6 +17,7 @@ const program = new Command()
   .option('--score <file>', 'score.R defining score(model, newdata, ...)')
   .option('--schema <file>', 'a model.json to publish as it is')
   .option('--response <column>', "the prototype's response column, left out of the inputs")
+  .option('--types <types>', "prediction types to offer beyond those found, comma-separated (with --score: instead of score_types); each must work on the prototype")
   .option('--alias <alias...>', 'aliases to point at this version (latest always is)')
   .option('--force', 'replace an existing version', false)
   .option('--no-micro-batch', "never score this model's requests together with other requests' rows")
@@ -25,7 +26,7 @@ const program = new Command()
   .version('1.0.0', '--cli-version');
 
 program.parse();
-const opts = program.opts<Omit<PublishOptions, 'model' | 'aliases' | 'rscript'> & { alias?: string[]; connection?: string; container?: string }>();
+const opts = program.opts<Omit<PublishOptions, 'model' | 'aliases' | 'rscript' | 'types'> & { alias?: string[]; types?: string; connection?: string; container?: string }>();
 
 const env: NodeJS.ProcessEnv = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ...process.env };
 if (opts.connection) env.MODEL_STORAGE = opts.connection;
@@ -42,6 +43,7 @@ try {
     score: opts.score,
     schema: opts.schema,
     response: opts.response,
+    types: opts.types?.split(',').map((t) => t.trim()).filter(Boolean),
     aliases: opts.alias,
     force: opts.force,
     microBatch: opts.microBatch,

@@ -21,7 +21,8 @@ const settings = join(appRoot, 'local.settings.json');
 if (!existsSync(settings)) await copyFile(join(appRoot, 'local.settings.sample.json'), settings);
 
 const func = join(appRoot, 'node_modules', '.bin', 'func');
-const env = { DEFAULT_MODEL: 'boston-rf', ...process.env };
+// Locally, R's error messages are shown in answers (plumber's debug mode); deployed, only logged.
+const env = { DEFAULT_MODEL: 'boston-rf', SHOW_R_ERRORS: 'true', ...process.env };
 const child = existsSync(func)
   ? execa(func, ['start'], { stdio: 'inherit', reject: false, env })
   : (console.log('Azure Functions Core Tools (func) is not installed: serving with the local host instead.'),

@@ -1,3 +1,5 @@
+import { isAppError } from '../errors.js';
+
 /** A batch's state, derived from what is stored: never from counters a retry could double. */
 
 export type BatchState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -11,6 +13,8 @@ export interface BatchManifest {
   chunkRows: number;
   chunks: number;
   columns: string[];
+  /** The input named its rows: results carry each row's name. */
+  rowNames?: boolean;
   createdAt: string;
   /** The W3C traceparent of the submit request: chunks report under the same operation. */
   traceParent?: string;
@@ -30,6 +34,10 @@ export interface ChunkFailure {
   attempts: number;
   reason: string;
   at: string;
+  /** R refused these rows: trying again would fail the same way, so the chunk has failed. */
+  final?: boolean;
+  /** The id the failure was logged under (the chunk's invocation). */
+  requestId?: string;
 }
 
 export interface BatchStatus {
@@ -43,7 +51,7 @@ export interface BatchStatus {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
-  errors: { chunk: number; rows: { from: number; to: number }; attempts: number; reason: string }[];
+  errors: { chunk: number; rows: { from: number; to: number }; attempts: number; reason: string; requestId?: string }[];
 }
 
 export const MAX_ATTEMPTS = 5;
@@ -55,7 +63,7 @@ export function chunkRange(m: BatchManifest, chunk: number): { from: number; to:
 
 export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures: ChunkFailure[], cancelledAt: string | undefined): BatchStatus {
   const done = new Map(results.map((r) => [r.chunk, r]));
-  const failed = failures.filter((f) => f.attempts >= MAX_ATTEMPTS && !done.has(f.chunk));
+  const failed = failures.filter((f) => (f.final === true || f.attempts >= MAX_ATTEMPTS) && !done.has(f.chunk));
   const rowsDone = [...done.values()].reduce((n, r) => n + r.rows, 0);
   const rowsFailed = failed.reduce((n, f) => n + (chunkRange(m, f.chunk).to - chunkRange(m, f.chunk).from + 1), 0);
   const finished = done.size + failed.length >= m.chunks;
@@ -81,8 +89,15 @@ export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures:
     errors: failures
       .filter((f) => !done.has(f.chunk))
       .sort((a, b) => a.chunk - b.chunk)
-      .map((f) => ({ chunk: f.chunk, rows: chunkRange(m, f.chunk), attempts: f.attempts, reason: f.reason })),
+      .map((f) => ({ chunk: f.chunk, rows: chunkRange(m, f.chunk), attempts: f.attempts, reason: f.reason, ...(f.requestId ? { requestId: f.requestId } : {}) })),
   };
 }
 
 export const isFinished = (s: BatchState): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
+
+/** Why a chunk failed, for the batch's errors: R's own message only when the settings allow it. */
+export function failureReason(err: unknown, showRMessage: boolean): string {
+  if (!isAppError(err)) return 'internal: the chunk could not be scored';
+  const r = showRMessage && err.rMessage !== undefined ? ` R said: ${err.rMessage}` : '';
+  return `${err.code}: ${err.message}${r}`;
+}

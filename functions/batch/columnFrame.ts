@@ -3,7 +3,7 @@ import { MAX_STRING_LENGTH } from '../scoring/inputValidator.js';
 
 /**
  * The binary form of checked rows that R reads without parsing text: one JSON header line
- * ({"type", "rows", "columns": [{name, kind, levels?, values?}]}), a newline, then each
+ * ({"type", "rows", "columns": [{name, kind, levels?, values?}], "rowNames"?}), a newline, then each
  * column's values back to back, little-endian, in header order: "double" as 8-byte floats
  * (NA as R's NA_real_), "integer", "logical" and "factor" (1-based level codes) as 4-byte
  * integers (NA as R's NA_integer_). "string" columns travel in the header as JSON arrays.
@@ -130,6 +130,8 @@ export class ColumnFrame {
   readonly #type: string;
   readonly capacity: number;
   #rows = 0;
+  /** Each row's name (jsonlite's "_row", a CSV's unnamed first column), once any row has one. */
+  #rowNames: (string | null)[] | undefined;
 
   constructor(features: readonly Feature[], type: string, capacity: number) {
     if (!LITTLE_ENDIAN) throw new Error('column frames are written on little-endian machines only');
@@ -147,12 +149,16 @@ export class ColumnFrame {
   }
 
   /**
-   * Adds one row given as values in feature order (undefined counts as null). Returns -1,
-   * or the index of the first feature whose value does not fit (the row is then not added).
+   * Adds one row given as values in feature order (undefined counts as null), with its row
+   * name if it has one. Returns -1, or the index of the first feature whose value does not
+   * fit (the row is then not added).
    */
-  push(values: readonly unknown[]): number {
+  push(values: readonly unknown[], rowName?: string | null): number {
     const misfit = this.misfit(values);
-    if (misfit < 0) this.#rows++;
+    if (misfit < 0) {
+      if (rowName !== undefined && rowName !== null) (this.#rowNames ??= new Array<string | null>(this.capacity).fill(null))[this.#rows] = rowName;
+      this.#rows++;
+    }
     return misfit;
   }
 
@@ -169,7 +175,8 @@ export class ColumnFrame {
   /** The frame's bytes: its header line, then the binary columns. */
   encode(): Buffer {
     const rows = this.#rows;
-    const header = JSON.stringify({ type: this.#type, rows, columns: this.#columns.map((c) => c.header(rows)) });
+    const names = this.#rowNames ? { rowNames: this.#rowNames.slice(0, rows) } : {};
+    const header = JSON.stringify({ type: this.#type, rows, columns: this.#columns.map((c) => c.header(rows)), ...names });
     const parts: Uint8Array[] = [Buffer.from(`${header}\n`)];
     for (const c of this.#columns) {
       const bytes = c.bytes(rows);
@@ -179,10 +186,15 @@ export class ColumnFrame {
   }
 }
 
+/** An encoded frame's row count and row names (from its header line). */
+export function frameHeader(frame: Buffer): { rows: number; rowNames?: (string | null)[] } {
+  const end = frame.indexOf(10);
+  const header = JSON.parse(frame.subarray(0, end < 0 ? frame.length : end).toString('utf8')) as { rows?: unknown; rowNames?: unknown };
+  if (typeof header.rows !== 'number') throw new Error('the column frame has no row count');
+  return Array.isArray(header.rowNames) ? { rows: header.rows, rowNames: header.rowNames as (string | null)[] } : { rows: header.rows };
+}
+
 /** The number of rows in an encoded frame (from its header line). */
 export function frameRows(frame: Buffer): number {
-  const end = frame.indexOf(10);
-  const header = JSON.parse(frame.subarray(0, end < 0 ? frame.length : end).toString('utf8')) as { rows?: unknown };
-  if (typeof header.rows !== 'number') throw new Error('the column frame has no row count');
-  return header.rows;
+  return frameHeader(frame).rows;
 }

@@ -2,6 +2,7 @@ import Papa from 'papaparse';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
+import { ROW_NAME } from '../scoring/inputValidator.js';
 import type { Feature, ModelSchema } from '../scoring/modelSchema.js';
 import type { ParsedRows } from '../scoring/requestBody.js';
 import { csvValue } from './csvValues.js';
@@ -10,12 +11,14 @@ import { csvValue } from './csvValues.js';
  * Rows to submit as a batch, read in blocks as the input arrives. Each row is kept in the
  * source's own form; `values` gives it in the model's feature order (undefined when its
  * shape is wrong, e.g. an unknown field), `object` as the JSON object the row schema
- * validator explains errors on.
+ * validator explains errors on, `rowName` its name if the input names rows (a JSON
+ * "_row", as jsonlite writes row names; a CSV's unnamed first column, as write.csv does).
  */
 export interface RowSource {
   blocks: AsyncIterable<readonly unknown[]>;
   values(row: unknown): readonly unknown[] | undefined;
   object(row: unknown): unknown;
+  rowName(row: unknown): string | null | undefined;
   pointer: ParsedRows['pointer'];
 }
 
@@ -25,6 +28,7 @@ const rowPointer = (row: number, field?: string) => (field === undefined ? `/row
 /** Rows that are JSON objects (a parsed body, or NDJSON lines), in blocks. */
 function objectRows(schema: ModelSchema, blocks: AsyncIterable<readonly unknown[]>, pointer: ParsedRows['pointer']): RowSource {
   const names = new Set(schema.features.map((f) => f.name));
+  const named = !names.has(ROW_NAME);
   return {
     blocks,
     pointer,
@@ -32,8 +36,15 @@ function objectRows(schema: ModelSchema, blocks: AsyncIterable<readonly unknown[
     values(row) {
       if (typeof row !== 'object' || row === null || Array.isArray(row)) return undefined;
       const r = row as Record<string, unknown>;
-      for (const key of Object.keys(r)) if (!names.has(key)) return undefined;
+      for (const key of Object.keys(r)) if (!names.has(key) && !(named && key === ROW_NAME)) return undefined;
+      if (named && Object.hasOwn(r, ROW_NAME) && !['string', 'number'].includes(typeof r[ROW_NAME]) && r[ROW_NAME] !== null) return undefined;
       return schema.features.map((f) => (Object.hasOwn(r, f.name) ? r[f.name] : null));
+    },
+    rowName(row) {
+      if (!named || typeof row !== 'object' || row === null || !Object.hasOwn(row, ROW_NAME)) return undefined;
+      const name = (row as Record<string, unknown>)[ROW_NAME];
+      if (name === null) return null;
+      return typeof name === 'string' || typeof name === 'number' ? String(name) : undefined;
     },
   };
 }
@@ -135,13 +146,15 @@ function csvRecords(stream: Readable): AsyncIterable<string[][]> {
 /**
  * Rows of a CSV stream with a header line. The header must name every feature the model
  * cannot score without and no column the model does not know; values convert by the
- * feature's type (see csvValue). A row with too few or too many cells is a 400.
+ * feature's type (see csvValue). An unnamed first column holds row names, as write.csv
+ * writes them. A row with too few or too many cells is a 400.
  */
 export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
   const { features } = schema;
   let header: string[] | undefined;
   let columnOf: number[] = [];
   let headerFeatures: (Feature | undefined)[] = [];
+  let namesColumn = false;
   let index = 0;
   const blocks = (async function* () {
     for await (const records of csvRecords(stream)) {
@@ -150,7 +163,8 @@ export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
       if (!header) {
         const first = records[0] as string[];
         first[0] = (first[0] ?? '').replace(/^\uFEFF/, '');
-        header = checkHeader(first, schema);
+        namesColumn = first.length > 1 && first[0] === '';
+        header = checkHeader(first, schema, namesColumn);
         const h = header;
         columnOf = schema.features.map((f) => h.indexOf(f.name));
         headerFeatures = h.map((name) => schema.features.find((f) => f.name === name));
@@ -183,16 +197,17 @@ export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
       const cells = row as string[];
       const object: Record<string, unknown> = {};
       (header ?? []).forEach((name, i) => {
-        object[name] = csvValue(cells[i] as string, headerFeatures[i]);
+        if (!(namesColumn && i === 0)) object[name] = csvValue(cells[i] as string, headerFeatures[i]);
       });
       return object;
     },
+    rowName: (row) => (namesColumn ? ((row as string[])[0] as string) : undefined),
   };
 }
 
-function checkHeader(header: string[], schema: ModelSchema): string[] {
+function checkHeader(header: string[], schema: ModelSchema, namesColumn: boolean): string[] {
   const known = new Set(schema.features.map((f) => f.name));
-  const unknown = header.filter((h) => !known.has(h));
+  const unknown = header.filter((h, i) => !known.has(h) && !(namesColumn && i === 0));
   const missing = schema.features.filter((f) => !f.nullable && !header.includes(f.name)).map((f) => f.name);
   const duplicated = header.filter((h, i) => header.indexOf(h) !== i);
   const errors = [

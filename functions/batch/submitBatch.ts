@@ -72,6 +72,7 @@ async function storeRows(store: BatchStore, id: string, input: SubmitInput, prog
   let chunks = 0;
   let total = 0;
   let bad = 0;
+  let rowNames = false;
 
   const flush = async () => {
     const full = frame;
@@ -104,7 +105,9 @@ async function storeRows(store: BatchStore, id: string, input: SubmitInput, prog
         const index = total++;
         const values = source.values(row);
         // Once a row is bad nothing more is stored: later rows are only checked.
-        const failedAt = values === undefined ? 0 : errors.length > 0 ? frame.misfit(values) : frame.push(values);
+        const rowName = source.rowName(row);
+        if (rowName !== undefined) rowNames = true;
+        const failedAt = values === undefined ? 0 : errors.length > 0 ? frame.misfit(values) : frame.push(values, rowName);
         if (failedAt < 0) {
           if (frame.full) await flush();
           continue;
@@ -132,6 +135,7 @@ async function storeRows(store: BatchStore, id: string, input: SubmitInput, prog
     chunkRows,
     chunks,
     columns: features.map((f) => f.name),
+    ...(rowNames ? { rowNames: true } : {}),
     createdAt: receivedAt,
     ...traceParent,
   };

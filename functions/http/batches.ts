@@ -146,7 +146,7 @@ function outputFormat(request: HttpRequest, manifest: BatchManifest): OutputForm
 
 /**
  * GET /api/batches/{id}/results: one entry per input row, in input order, with the row's
- * index; CSV or JSON by Accept. Streamed chunk by chunk; while the batch runs, the chunks
+ * index (and its name, when the input named rows); CSV or JSON by Accept. Streamed chunk by chunk; while the batch runs, the chunks
  * done so far.
  */
 export async function getBatchResults(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -155,18 +155,27 @@ export async function getBatchResults(request: HttpRequest, context: InvocationC
     const format = outputFormat(request, manifest);
     const store = batches();
     const done = (await store.readState(manifest.id)).results.map((r) => r.chunk);
-    const classes = (await models().schemaOfVersion(manifest.model.name, manifest.model.version).catch(() => undefined))?.output.types[manifest.type]?.classes;
+    const output = (await models().schemaOfVersion(manifest.model.name, manifest.model.version).catch(() => undefined))?.output.types[manifest.type];
+    const columns = output?.classes ?? output?.columns;
+    const named = manifest.rowNames === true;
     async function* lines(): AsyncGenerator<string> {
-      if (format === 'csv') yield stringify([['row', ...(classes ?? ['prediction'])]]);
+      if (format === 'csv') yield stringify([['row', ...(named ? ['rowName'] : []), ...(columns ?? ['prediction'])]]);
       else yield `{"id":${JSON.stringify(manifest.id)},"state":${JSON.stringify(status.state)},"complete":${status.state === 'succeeded'},"type":${JSON.stringify(manifest.type)},"results":[`;
       let first = true;
       for (const chunk of done) {
-        const { predictions } = JSON.parse(await store.readResult(manifest.id, chunk)) as { predictions: unknown[] };
+        const { predictions, rowNames } = JSON.parse(await store.readResult(manifest.id, chunk)) as { predictions: unknown[]; rowNames?: (string | null)[] };
         const offset = chunk * manifest.chunkRows;
+        const nameOf = (i: number) => rowNames?.[i] ?? null;
         if (format === 'csv') {
-          yield stringify(predictions.map((p, i) => [offset + i, ...(classes && p && typeof p === 'object' ? classes.map((c) => (p as Record<string, unknown>)[c] ?? '') : [p ?? ''])]));
+          yield stringify(
+            predictions.map((p, i) => [
+              offset + i,
+              ...(named ? [nameOf(i) ?? ''] : []),
+              ...(columns && p && typeof p === 'object' ? columns.map((c) => (p as Record<string, unknown>)[c] ?? '') : [p ?? '']),
+            ]),
+          );
         } else {
-          const parts = predictions.map((p, i) => `{"row":${offset + i},"prediction":${JSON.stringify(p)}}`);
+          const parts = predictions.map((p, i) => `{"row":${offset + i},${named ? `"rowName":${JSON.stringify(nameOf(i))},` : ''}"prediction":${JSON.stringify(p)}}`);
           yield (first ? '' : ',') + parts.join(',');
           first = false;
         }

@@ -7,22 +7,34 @@ import { answerError } from './respond.js';
 
 /**
  * POST /api/score, /api/models/{name}/score, /api/models/{name}/versions/{version}/score:
- * validates the rows against the model's schema, then scores them on its R workers.
+ * validates the rows against the model's schema, then scores them on its R workers. Rows
+ * named in "_row" (jsonlite's row names) get their names back in "rowNames". Every error
+ * names the model version the rows were checked against (for /api/score, the default
+ * model, even when the body was refused before it was read).
  */
 export async function score(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let model: { name: string; version: string } | undefined;
   try {
     const c = config();
     const text = await readJsonText(request, c.maxBodyBytes);
-    const model = await models().resolve(request.params.name, request.params.version);
+    const loaded = await models().resolve(request.params.name, request.params.version);
+    model = { name: loaded.name, version: loaded.version };
     const rows = readRows(parseJson(text), c.maxRows);
-    const batch = model.validator.validate(rows);
-    const result = await model.pool.score({ ...batch, traceParent: context.traceContext?.traceParent ?? undefined });
+    const batch = loaded.validator.validate(rows);
+    const result = await loaded.pool.score({ ...batch, traceParent: context.traceContext?.traceParent ?? undefined });
     return {
       status: 200,
-      jsonBody: { model: { name: model.name, version: model.version }, type: result.type, predictions: result.predictions, requestId: context.invocationId },
+      jsonBody: {
+        model,
+        type: result.type,
+        predictions: result.predictions,
+        ...(batch.rowNames ? { rowNames: batch.rowNames } : {}),
+        requestId: context.invocationId,
+      },
     };
   } catch (err) {
-    return answerError(err, request, context);
+    model ??= request.params.name === undefined ? await models().defaultVersion().catch(() => undefined) : undefined;
+    return answerError(err, request, context, model);
   }
 }
 

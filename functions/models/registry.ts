@@ -121,6 +121,12 @@ export class ModelRegistry {
     return this.schemaOf(await this.findVersion(name, ref));
   }
 
+  /** The default model and the version its requests go to now, without starting R. */
+  async defaultVersion(): Promise<{ name: string; version: string }> {
+    const stored = await this.findVersion(await this.defaultModelName());
+    return { name: stored.name, version: stored.version };
+  }
+
   async defaultModelName(): Promise<string> {
     if (this.#o.defaultModel) return this.#o.defaultModel;
     const names = await this.#modelNames();

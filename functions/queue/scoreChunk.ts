@@ -1,15 +1,22 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { chunkRange } from '../batch/batchState.js';
-import { frameRows } from '../batch/columnFrame.js';
-import { BATCH_QUEUE } from '../config.js';
-import { isAppError, type AppError } from '../errors.js';
+import { chunkRange, failureReason } from '../batch/batchState.js';
+import { frameHeader } from '../batch/columnFrame.js';
+import { BATCH_QUEUE, config } from '../config.js';
+import { isAppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
 import { telemetry } from '../telemetry.js';
 import type { ChunkMessage } from '../storage/batchStore.js';
 import type { PredictionResult } from '../workers/scoreCall.js';
 import type { WorkerPool } from '../workers/workerPool.js';
 
-const TRANSIENT = new Set(['overloaded', 'worker_failed', 'model_unavailable', 'timeout']);
+/**
+ * Waited out here rather than spending one of the message's deliveries. A worker that
+ * crashed on these rows (worker_failed: the pool already tried a second one) is left to
+ * the host's retries, so rows that kill R cost a few crashes, not dozens.
+ */
+const TRANSIENT = new Set(['overloaded', 'model_unavailable', 'timeout']);
+/** R refused the rows: the same rows would fail the same way on every try. */
+const DETERMINISTIC = new Set(['prediction_failed', 'invalid_input', 'unsupported_type']);
 
 /** Scores a chunk, waiting out a busy or restarting pool rather than spending a delivery. */
 async function scoreWithPatience(pool: WorkerPool, batch: Parameters<WorkerPool['score']>[0]): Promise<PredictionResult> {
@@ -53,9 +60,12 @@ async function chunkJob(msg: ChunkMessage): Promise<ChunkJob | undefined> {
  * synchronous scoring and writes its result once (create-only), so a message delivered
  * twice gives one result (and is scored twice, which is rarer than checking first costs).
  * Chunks arrive while their batch is still being submitted: a chunk of a batch refused
- * meanwhile is skipped, and a result written as it was refused is removed again. A cancelled batch's chunks are skipped. A failure is recorded (attempt
- * and reason) and thrown, so the host retries it; after 5 tries the message goes to
- * batch-chunks-poison and the batch reports the chunk as failed.
+ * meanwhile is skipped, and a result written as it was refused is removed again. A
+ * cancelled batch's chunks are skipped. A failure is recorded (attempt and reason). When R
+ * refused the rows, the chunk has failed at once (its message is consumed: a retry would
+ * fail the same way); any other failure (a crash, a timeout) is thrown, so the host
+ * retries it, and after 5 tries the message goes to batch-chunks-poison and the batch
+ * reports the chunk as failed.
  */
 export async function scoreChunk(message: unknown, context: InvocationContext): Promise<void> {
   const msg = parseMessage(message);
@@ -71,12 +81,13 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
   try {
     const frame = await store.readInputChunk(job.batch, job.chunk);
     if (!frame) return; // the batch was refused and its rows deleted
-    const rows = frameRows(frame);
+    const { rows, rowNames } = frameHeader(frame);
     const model = await models().resolve(job.model.name, job.model.version);
     // The stored chunk is already R's request body: it goes to R as it is.
     const result = await scoreWithPatience(model.pool, { rows, type: job.type, columns: {}, encoded: frame, traceParent: job.traceParent });
     const finishedAt = new Date().toISOString();
-    const written = await store.writeResult(job.batch, job.chunk, JSON.stringify({ chunk: job.chunk, offset: job.from, predictions: result.predictions }), {
+    const body = JSON.stringify({ chunk: job.chunk, offset: job.from, predictions: result.predictions, ...(rowNames ? { rowNames } : {}) });
+    const written = await store.writeResult(job.batch, job.chunk, body, {
       rows,
       startedAt,
       finishedAt,
@@ -93,11 +104,15 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
   } catch (err) {
     if ((await store.stopReason(job.batch).catch(() => undefined)) === 'refused') return;
     const attempts = Number((context.triggerMetadata as { dequeueCount?: number } | undefined)?.dequeueCount ?? 1);
-    const reason = isAppError(err) ? `${(err as AppError).code}: ${err.message}` : 'internal: the chunk could not be scored';
-    await store.writeFailure(job.batch, { chunk: job.chunk, attempts, reason, at: new Date().toISOString() }).catch(() => undefined);
-    telemetry().event('Batch chunk failed', { batch: job.batch, chunk: String(job.chunk), attempt: String(attempts), reason: reason.split(':')[0] as string }, job.traceParent);
-    context.error(`batch ${job.batch} chunk ${job.chunk} attempt ${attempts} failed: ${reason}`);
-    throw err;
+    const final = isAppError(err) && DETERMINISTIC.has(err.code);
+    const reason = failureReason(err, config().showRErrors);
+    const failure = { chunk: job.chunk, attempts, reason, at: new Date().toISOString(), requestId: context.invocationId, ...(final ? { final } : {}) };
+    await store.writeFailure(job.batch, failure).catch(() => undefined);
+    telemetry().event('Batch chunk failed', { batch: job.batch, chunk: String(job.chunk), attempt: String(attempts), final: String(final), reason: reason.split(':')[0] as string }, job.traceParent);
+    const rMessage = isAppError(err) && err.rMessage !== undefined ? ` R: ${err.rMessage}` : '';
+    context.error(`batch ${job.batch} chunk ${job.chunk} attempt ${attempts} failed (request ${context.invocationId}): ${reason}${rMessage}`);
+    // R refusing the rows is the chunk's answer: no retry would change it. Anything else is retried.
+    if (!final) throw err;
   }
 }
 

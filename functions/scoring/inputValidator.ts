@@ -12,7 +12,15 @@ export interface ColumnBatch {
   encoded?: Buffer;
   /** The W3C traceparent of the operation these rows belong to (for telemetry). */
   traceParent?: string;
+  /** Each row's id as the client sent it in "_row" (jsonlite's row names), when any did. */
+  rowNames?: (string | null)[];
 }
+
+/** The member jsonlite (and httr2) write a data frame's character row names to. */
+export const ROW_NAME = '_row';
+
+/** A value the model needs that is absent or null: jsonlite drops NA fields. */
+export const MISSING_MESSAGE = 'is missing or NA; this model cannot score without it';
 
 const INT32_MAX = 2147483647;
 export const MAX_STRING_LENGTH = 10_000;
@@ -105,13 +113,36 @@ export class InputValidator {
     return chosen;
   }
 
-  /** What is wrong with one row (nothing: an empty list). */
+  /** Whether rows may carry a row name in "_row" (unless the model has an input of that name). */
+  get acceptsRowNames(): boolean {
+    return !this.#features.has(ROW_NAME);
+  }
+
+  /**
+   * A row's "_row" (its row name, as jsonlite writes it): undefined when it has none, or
+   * when "_row" is the model's own input; a FieldError when it is not a string or number.
+   */
+  rowName(row: unknown, index: number, pointer: ParsedRows['pointer']): string | null | undefined | FieldError {
+    if (!this.acceptsRowNames || typeof row !== 'object' || row === null || !Object.hasOwn(row, ROW_NAME)) return undefined;
+    const value = (row as Record<string, unknown>)[ROW_NAME];
+    if (value === null) return null;
+    if (typeof value === 'string' || typeof value === 'number') return String(value);
+    return { field: ROW_NAME, row: index, message: 'must be a string (the row name)', pointer: pointer(index, ROW_NAME) };
+  }
+
+  /** What is wrong with one row (nothing: an empty list). A "_row" member is the row's name. */
   checkRow(row: unknown, index: number, pointer: ParsedRows['pointer']): FieldError[] {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       return [{ field: '', row: index, message: 'must be an object', pointer: pointer(index) }];
     }
+    const name = this.rowName(row, index, pointer);
+    if (name !== undefined) {
+      const { [ROW_NAME]: _name, ...rest } = row as Record<string, unknown>;
+      const errors = this.checkRow(rest, index, pointer);
+      return typeof name === 'object' && name !== null ? [name, ...errors] : errors;
+    }
     if (this.#validate(row)) return [];
-    return (this.#validate.errors ?? []).map((e) => this.#fieldError(e, index, pointer));
+    return (this.#validate.errors ?? []).map((e) => this.#fieldError(e, row as Record<string, unknown>, index, pointer));
   }
 
   /** Checks every row and the prediction type; throws one 422 naming every bad value. */
@@ -119,29 +150,37 @@ export class InputValidator {
     const type = this.checkType(parsed.type);
     const errors: FieldError[] = [];
     let bad = 0;
+    let rowNames: (string | null)[] | undefined;
     for (let r = 0; r < parsed.rows.length; r++) {
-      const rowErrors = this.checkRow(parsed.rows[r], r, parsed.pointer);
+      const row = parsed.rows[r];
+      const rowErrors = this.checkRow(row, r, parsed.pointer);
+      const name = rowErrors.length === 0 ? this.rowName(row, r, parsed.pointer) : undefined;
+      if (typeof name === 'string' || name === null) (rowNames ??= new Array<string | null>(parsed.rows.length).fill(null))[r] = name;
       if (rowErrors.length === 0) continue;
       bad++;
       errors.push(...rowErrors.slice(0, Math.max(0, MAX_ERRORS - errors.length)));
     }
     if (errors.length > 0) throw invalidRows(bad, errors);
-    return { rows: parsed.rows.length, type, columns: this.columns(parsed.rows as Record<string, unknown>[]) };
+    const batch: ColumnBatch = { rows: parsed.rows.length, type, columns: this.columns(parsed.rows as Record<string, unknown>[]) };
+    if (rowNames) batch.rowNames = rowNames;
+    return batch;
   }
 
-  #fieldError(e: ErrorObject, row: number, pointer: ParsedRows['pointer']): FieldError {
+  #fieldError(e: ErrorObject, row: Record<string, unknown>, index: number, pointer: ParsedRows['pointer']): FieldError {
     let field = e.instancePath.replace(/^\//, '').replace(/~1/g, '/').replace(/~0/g, '~');
     let message: string;
     if (e.keyword === 'required') {
       field = String(e.params.missingProperty);
-      message = 'is required';
+      message = MISSING_MESSAGE;
+    } else if (e.keyword === 'type' && row[field] === null) {
+      message = MISSING_MESSAGE;
     } else if (e.keyword === 'additionalProperties') {
       field = String(e.params.additionalProperty);
       message = 'is not an input of this model';
     } else {
       message = fieldMessage(e, this.#features.get(field));
     }
-    return { field, row, message, pointer: pointer(row, field) };
+    return { field, row: index, message, pointer: pointer(index, field) };
   }
 
   /** Valid rows laid out by column, in the schema's feature order; absent fields are null. */

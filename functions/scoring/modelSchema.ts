@@ -13,8 +13,14 @@ export interface Feature {
 }
 
 export interface OutputType {
-  kind: 'numeric' | 'class' | 'probabilities' | 'logical';
+  /** numbers, class labels, logicals, class probabilities, or other named numbers per row. */
+  kind: 'numeric' | 'class' | 'probabilities' | 'logical' | 'values';
+  /** The classes (of probabilities, or the levels of class labels). */
   classes?: string[];
+  /** The names of a "values" output's numbers. */
+  columns?: string[];
+  /** How R's predict() is called for this type: its `type` argument (null: none), and the list member read. */
+  call?: { type: string | null; field?: string };
 }
 
 export interface ModelSchema {
@@ -63,6 +69,12 @@ export function parseModelSchema(text: string): ModelSchema {
     const out: OutputType = { kind: (t.kind as OutputType['kind']) ?? 'numeric' };
     const classes = asStringArray(t.classes);
     if (classes) out.classes = classes;
+    const columns = asStringArray(t.columns);
+    if (columns) out.columns = columns;
+    const call = t.call as { type?: unknown; field?: unknown } | undefined;
+    if (call && typeof call === 'object') {
+      out.call = { type: typeof call.type === 'string' ? call.type : null, ...(typeof call.field === 'string' ? { field: call.field } : {}) };
+    }
     types[name] = out;
   }
   const defaultType = typeof output.defaultType === 'string' ? output.defaultType : (Object.keys(types)[0] ?? 'response');

@@ -26,7 +26,7 @@ export interface RProcess {
 export function startRProcess(options: RProcessOptions): RProcess {
   const child = execa(
     options.rscript,
-    ['--vanilla', join(options.handlerDir, 'main.R'), '--model', options.modelDir, '--port', String(options.port), '--host', '127.0.0.1'],
+    ['--vanilla', join(options.handlerDir, 'main.R'), '--model', options.modelDir, '--port', String(options.port), '--host', '127.0.0.1', '--report-errors'],
     { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false, cleanup: true },
   );
   let stderr = '';

@@ -29,6 +29,8 @@ export interface CallReport {
   durationMs: number;
   outcome: 'ok' | 'error' | 'timeout' | 'crashed';
   status: number;
+  /** R's own error message, when R answered with an error. */
+  error?: string;
   jobs: { rows: number; waitedMs: number; traceParent: string | undefined }[];
 }
 
@@ -343,19 +345,21 @@ export class WorkerPool {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
     const started = performance.now();
-    const report = (outcome: CallReport['outcome'], status: number) =>
+    const report = (outcome: CallReport['outcome'], status: number, error?: string) =>
       observe(() =>
         this.#options.observer?.call?.({
           workerId: slot.worker.id,
           durationMs: performance.now() - started,
           outcome,
           status,
+          ...(error === undefined ? {} : { error }),
           jobs: jobs.map((j) => ({ rows: j.batch.rows, waitedMs: started - j.enqueuedAt, traceParent: j.batch.traceParent })),
         }),
       );
     try {
       const reply = await slot.worker.score(encodeCall(jobs.map((j) => j.batch)), controller.signal);
-      report(reply.status === 200 ? 'ok' : 'error', reply.status);
+      if (reply.status === 200) report('ok', 200);
+      else report('error', reply.status, errorFromR(reply.status, reply.body).rMessage);
       this.#answer(jobs, reply.status, reply.body);
     } catch {
       report(controller.signal.aborted ? 'timeout' : 'crashed', 0);
@@ -410,9 +414,12 @@ export class WorkerPool {
   }
 }
 
-/** An R handler's error reply as an AppError; R's own detail is kept only for input errors. */
+/**
+ * An R handler's error reply as an AppError. R's detail is kept for input errors; for a
+ * failed prediction, R's own message travels as `rMessage` (logged, shown only if allowed).
+ */
 export function errorFromR(status: number, body: string): AppError {
-  let problem: { code?: string; detail?: string; errors?: AppError['errors'] } = {};
+  let problem: { code?: string; detail?: string; errors?: AppError['errors']; rMessage?: unknown } = {};
   try {
     problem = JSON.parse(body) as typeof problem;
   } catch {
@@ -423,5 +430,6 @@ export function errorFromR(status: number, body: string): AppError {
       errors: problem.errors ?? [],
     });
   }
-  return new AppError('prediction_failed', 'The model could not score these rows.');
+  const rMessage = typeof problem.rMessage === 'string' ? problem.rMessage : undefined;
+  return new AppError('prediction_failed', 'The model could not score these rows.', rMessage === undefined ? {} : { rMessage });
 }

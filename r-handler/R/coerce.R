@@ -3,6 +3,9 @@
 
 MAX_ROWS_REPORTED <- 10L
 
+# A value the model needs that is absent or null (jsonlite drops NA fields).
+MISSING_MESSAGE <- "is missing or NA; this model cannot score without it"
+
 columns_pointer <- function(field, row) {
   if (is.null(row)) sprintf("/columns/%s", field) else sprintf("/columns/%s/%d", field, row)
 }
@@ -59,7 +62,7 @@ coerce_feature <- function(x, f, pointer) {
     stop(sprintf("unknown feature type '%s' in the schema", f$type))
   )
   if (!isTRUE(f$nullable) && any(missing)) {
-    return(list(errors = bad_rows_error(name, which(missing), "must not be null", pointer)))
+    return(list(errors = bad_rows_error(name, which(missing), MISSING_MESSAGE, pointer)))
   }
   list(value = value)
 }
@@ -73,7 +76,7 @@ coerce_columns <- function(columns, features, n, pointer = columns_pointer) {
     f <- features[[i]]
     x <- columns[[f$name]]
     if (is.null(x)) {
-      errors <- c(errors, list(field_error(f$name, "is required", pointer = pointer(f$name, NULL))))
+      errors <- c(errors, list(field_error(f$name, MISSING_MESSAGE, pointer = pointer(f$name, NULL))))
       next
     }
     if (length(x) != n) {

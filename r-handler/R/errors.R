@@ -1,15 +1,25 @@
 # One classed condition for every answer that is not a prediction. Each carries an HTTP
 # status, a stable code, a detail for people, and one entry per bad field.
 
-scoring_error <- function(status, code, detail, errors = list()) {
+# `r_message` is R's own error message, kept for the app (see new_service's report_errors).
+scoring_error <- function(status, code, detail, errors = list(), r_message = NULL) {
   structure(
     class = c(paste0("scoring_error_", code), "scoring_error", "error", "condition"),
-    list(message = detail, call = NULL, status = status, code = code, errors = errors)
+    list(message = detail, call = NULL, status = status, code = code, errors = errors, r_message = r_message)
   )
 }
 
-abort_scoring <- function(status, code, detail, errors = list()) {
-  stop(scoring_error(status, code, detail, errors))
+abort_scoring <- function(status, code, detail, errors = list(), r_message = NULL) {
+  stop(scoring_error(status, code, detail, errors, r_message))
+}
+
+MAX_R_MESSAGE <- 2000L
+
+# An R error's message on one line, as R would print it after "Error: ".
+r_message <- function(e) {
+  msg <- gsub("[\r\n]+\\s*", " ", trimws(conditionMessage(e)))
+  if (nchar(msg) > MAX_R_MESSAGE) msg <- paste0(substr(msg, 1L, MAX_R_MESSAGE), "...")
+  msg
 }
 
 # One entry of `errors[]`: the field, the 0-based row (JSON indexing) and a JSON pointer.
@@ -43,5 +53,6 @@ problem_body <- function(err) {
     detail = err$message
   )
   if (length(err$errors) > 0) body$errors <- err$errors
+  if (!is.null(err$r_message)) body$rMessage <- err$r_message
   body
 }

@@ -1,23 +1,18 @@
 # The input schema (model.json): feature names, types, factor levels, ranges seen, whether
-# null is accepted, and the output of each prediction type. Written by describe.R from a
-# model plus a prototype data frame; derived from the model alone when model.json is absent.
+# null is accepted, the packages the model needs, and each prediction type: its output and
+# how predict() is called for it. Written by describe.R from a model plus a prototype data
+# frame; derived from the model alone when model.json is absent.
 
-SCHEMA_VERSION <- 1L
+SCHEMA_VERSION <- 2L
+EXAMPLE_ROWS <- 5L
 
-# Predictor names the model itself records, or NULL when it records none.
-model_feature_names <- function(model) {
-  tt <- tryCatch(stats::terms(model), error = function(e) NULL)
-  if (!is.null(tt)) return(all.vars(stats::delete.response(tt)))
-  if (inherits(model, "ridgelm")) return(names(model$xm))
-  if (inherits(model, "glmnet")) return(rownames(model$beta))
-  if (inherits(model, "randomForest") && !is.null(model$importance)) return(rownames(model$importance))
-  NULL
-}
-
+# Factor levels the model records for its inputs.
 model_factor_levels <- function(model) {
-  if (!is.null(model$xlevels)) return(model$xlevels)
-  if (inherits(model, "randomForest") && !is.null(model$forest$xlevels)) {
-    lv <- model$forest$xlevels
+  xlevels <- model_member(model, "xlevels")
+  if (!is.null(xlevels)) return(xlevels)
+  forest <- model_member(model, "forest")
+  if (inherits(model, "randomForest") && !is.null(forest$xlevels)) {
+    lv <- forest$xlevels
     return(lv[vapply(lv, is.character, TRUE)])
   }
   list()
@@ -45,7 +40,7 @@ feature_from_column <- function(name, x, levels = NULL) {
   f
 }
 
-# A data frame of `n` placeholder rows when there is no prototype: 0 for numbers, the first
+# A data frame of one placeholder row when there is no prototype: 0 for numbers, the first
 # level for factors.
 placeholder_frame <- function(features) {
   cols <- lapply(features, function(f) switch(f$type,
@@ -60,11 +55,12 @@ placeholder_frame <- function(features) {
 }
 
 features_from_model <- function(model) {
-  names <- model_feature_names(model)
+  names <- model_inputs(model)
   if (is.null(names)) stop("this model records no predictor names: describe it with a prototype")
   levels <- model_factor_levels(model)
   classes <- tryCatch(attr(stats::terms(model), "dataClasses"), error = function(e) NULL)
-  frame <- if (!is.null(model$model) && is.data.frame(model$model)) model$model else NULL
+  frame <- model_member(model, "model")
+  if (!is.data.frame(frame)) frame <- NULL
   lapply(names, function(n) {
     if (!is.null(frame) && n %in% names(frame)) return(feature_from_column(n, frame[[n]], levels[[n]]))
     if (!is.null(levels[[n]])) return(feature_from_column(n, factor(character()), levels[[n]]))
@@ -74,9 +70,9 @@ features_from_model <- function(model) {
 }
 
 features_from_prototype <- function(model, prototype, response = NULL) {
-  names <- model_feature_names(model)
+  names <- model_inputs(model, prototype)
   if (is.null(names) || !all(names %in% names(prototype))) {
-    names <- setdiff(names(prototype), response)
+    names <- setdiff(names(prototype), c(response, model_response(model)))
   }
   levels <- model_factor_levels(model)
   lapply(names, function(n) feature_from_column(n, prototype[[n]], levels[[n]]))
@@ -89,48 +85,102 @@ probe_nullable <- function(features, example, scorer) {
     row <- example
     row[[f$name]][1] <- NA
     f$nullable <- tryCatch({
-      pred <- suppressWarnings(normalise_prediction(scorer$fn(row, scorer$default_type), 1L))
+      pred <- quietly(scorer$fn(row, scorer$default_type))
       !anyNA(pred)
     }, error = function(e) FALSE)
     f
   })
 }
 
-describe_outputs <- function(scorer, example) {
+# Each type's output (kind, classes) from scoring the example rows with a custom scorer.
+describe_custom_outputs <- function(scorer, rows) {
   outs <- list()
   for (type in scorer$types) {
-    pred <- tryCatch(normalise_prediction(scorer$fn(example, type), nrow(example)),
-                     error = function(e) stop(sprintf("scoring the prototype with type '%s' failed: %s",
-                                                      type, conditionMessage(e))))
-    outs[[type]] <- output_kind(pred)
+    values <- tryCatch(quietly(scorer$fn(rows, type)),
+                       error = function(e) stop(sprintf("scoring the prototype with type '%s' failed: %s",
+                                                        type, conditionMessage(e)), call. = FALSE))
+    outs[[type]] <- output_kind(values)
   }
   outs
 }
 
-first_complete_row <- function(frame) {
-  ok <- stats::complete.cases(frame)
-  frame[if (any(ok)) which(ok)[1] else 1L, , drop = FALSE]
+# A discovered type as model.json records it: its output, and how predict() is called.
+output_entry <- function(trial) {
+  call <- list(type = if (is.null(trial$spec$type)) NA else trial$spec$type)
+  if (!is.null(trial$spec$field)) call$field <- trial$spec$field
+  if (isTRUE(trial$spec$matrix)) call$newdata <- "matrix"
+  c(trial$kind, list(call = call))
 }
 
-describe_model <- function(model, scorer, prototype = NULL, response = NULL) {
-  features <- if (is.null(prototype)) features_from_model(model) else features_from_prototype(model, prototype, response)
-  feature_names <- vapply(features, `[[`, "", "name")
-  example <- if (!is.null(prototype)) {
-    first_complete_row(prototype[, feature_names, drop = FALSE])
-  } else if (!is.null(model$model) && all(feature_names %in% names(model$model))) {
-    first_complete_row(model$model[, feature_names, drop = FALSE])
+# The first rows with no missing value (up to EXAMPLE_ROWS), else the first row.
+complete_rows <- function(frame, n = EXAMPLE_ROWS) {
+  ok <- which(stats::complete.cases(frame))
+  frame[if (length(ok)) utils::head(ok, n) else 1L, , drop = FALSE]
+}
+
+# The scorer and the output of each type: discovered through the model's adapter, or from
+# score.R. `types` are types the publisher names (--types).
+describe_scoring <- function(model, rows, score_path = NULL, types = NULL) {
+  if (!is.null(score_path)) {
+    scorer <- custom_scorer(score_path, model, types)
+    return(list(scorer = scorer, outputs = describe_custom_outputs(scorer, rows)))
+  }
+  if (is.null(predict_method(model))) {
+    stop(sprintf("no installed R package has a predict() method for a model of class %s: install the package that fitted it, or publish a score.R",
+                 paste(class(model), collapse = "/")), call. = FALSE)
+  }
+  found <- tryCatch(discover_types(model, rows, declared = types), error = function(e) e)
+  # A model fitted on a matrix (x, y) may predict only from one.
+  if (inherits(found, "error") && all(vapply(rows, is.numeric, TRUE))) {
+    found <- tryCatch(discover_types(model, rows, declared = types, matrix = TRUE), error = function(e) stop(found))
+  }
+  if (inherits(found, "error")) stop(found)
+  specs <- lapply(found$types, function(t) list(type = t$spec$type, field = t$spec$field, matrix = t$spec$matrix))
+  list(scorer = adapter_scorer(model, specs, found$default), outputs = lapply(found$types, output_entry))
+}
+
+# Example rows for the features: the prototype's, the model's own frame, or placeholders.
+example_rows <- function(model, features, prototype) {
+  names <- vapply(features, `[[`, "", "name")
+  frame <- model_member(model, "model")
+  rows <- if (!is.null(prototype)) {
+    complete_rows(prototype[, names, drop = FALSE])
+  } else if (is.data.frame(frame) && all(names %in% names(frame))) {
+    complete_rows(frame[, names, drop = FALSE])
   } else {
     placeholder_frame(features)
   }
-  example <- coerce_frame(example, features)
-  list(
+  coerce_frame(rows, features)
+}
+
+# A model's schema and scorer: list(schema, scorer). `namespaces` are packages the model's
+# object refers to (read_model), recorded with its predict() method's. Should the inputs the model records
+# not be enough to predict (a mixed model's grouping columns, say), every column of the
+# prototype but the response is tried before giving up.
+describe_model <- function(model, score_path = NULL, prototype = NULL, response = NULL, types = NULL,
+                           namespaces = character()) {
+  features <- if (is.null(prototype)) features_from_model(model) else features_from_prototype(model, prototype, response)
+  rows <- example_rows(model, features, prototype)
+  scoring <- tryCatch(describe_scoring(model, rows, score_path, types), error = function(e) e)
+  wider <- if (is.null(prototype)) character() else setdiff(names(prototype), c(response, model_response(model)))
+  if (inherits(scoring, "error") && !all(wider %in% vapply(features, `[[`, "", "name"))) {
+    levels <- model_factor_levels(model)
+    features <- lapply(wider, function(n) feature_from_column(n, prototype[[n]], levels[[n]]))
+    rows <- example_rows(model, features, prototype)
+    scoring <- tryCatch(describe_scoring(model, rows, score_path, types), error = function(e) stop(scoring))
+  }
+  if (inherits(scoring, "error")) stop(scoring)
+  packages <- unique(c(predict_packages(model), namespaces))
+  schema <- list(
     schemaVersion = SCHEMA_VERSION,
     modelClass = I(class(model)),
-    packages = I(model_packages(model)),
-    features = probe_nullable(features, example, scorer),
-    output = list(defaultType = scorer$default_type, types = describe_outputs(scorer, example)),
-    example = lapply(as.list(example), function(v) if (is.factor(v)) as.character(v) else v)
+    packages = I(packages),
+    packageVersions = package_versions(packages),
+    features = probe_nullable(features, rows[1L, , drop = FALSE], scoring$scorer),
+    output = list(defaultType = scoring$scorer$default_type, types = scoring$outputs),
+    example = lapply(as.list(rows[1L, , drop = FALSE]), function(v) if (is.factor(v)) as.character(v) else v)
   )
+  list(schema = schema, scorer = scoring$scorer)
 }
 
 read_schema <- function(path) {
@@ -141,6 +191,11 @@ read_schema <- function(path) {
     f
   })
   schema
+}
+
+# model.json's text.
+schema_json <- function(schema) {
+  jsonlite::toJSON(schema, auto_unbox = TRUE, pretty = TRUE, digits = NA, null = "null", na = "null")
 }
 
 # A one-row data frame of the schema's example, typed as the model expects.

@@ -2,10 +2,13 @@
 # plain values and returns list(status, body) with body a JSON string, so tests call them
 # directly.
 
-new_service <- function(model_dir, debug = FALSE) {
+# `debug` puts R's error messages in answers' detail (plumber's debug mode);
+# `report_errors` adds them as "rMessage" for the app, which logs them and decides what to show.
+new_service <- function(model_dir, debug = FALSE, report_errors = FALSE) {
   svc <- new.env(parent = emptyenv())
   svc$model_dir <- normalizePath(model_dir, mustWork = FALSE)
   svc$debug <- debug
+  svc$report_errors <- report_errors
   svc$state <- "loading"
   svc$error <- NULL
   svc
@@ -26,14 +29,21 @@ load_service <- function(svc) {
   files <- model_files(svc$model_dir)
   tryCatch({
     if (!file.exists(files$model)) stop(sprintf("no model.rds in %s", svc$model_dir))
-    svc$model <- readRDS(files$model)
+    svc$model <- read_model(files$model)$model
     schema <- if (file.exists(files$schema)) read_schema(files$schema) else NULL
-    attach_packages(c(model_packages(svc$model), unlist(schema$packages)))
-    svc$scorer <- load_scorer(svc$model, files$score)
+    attach_packages(if (is.null(schema)) predict_packages(svc$model) else unlist(schema$packages))
+    score_path <- if (file.exists(files$score)) files$score else NULL
+    if (is.null(schema)) {
+      described <- describe_model(svc$model, score_path)
+      svc$schema <- described$schema
+      svc$scorer <- described$scorer
+    } else {
+      svc$schema <- schema
+      svc$scorer <- schema_scorer(svc$model, schema, score_path)
+    }
     svc$type_json <- stats::setNames(as.list(format_strings(svc$scorer$types)), svc$scorer$types)
-    svc$schema <- if (is.null(schema)) describe_model(svc$model, svc$scorer) else schema
     example <- schema_example(svc$schema)
-    normalise_prediction(svc$scorer$fn(example, svc$scorer$default_type), nrow(example))
+    svc$scorer$fn(example, svc$scorer$default_type)
     svc$load_seconds <- as.numeric(difftime(Sys.time(), started, units = "secs"))
     svc$state <- "ready"
   }, error = function(e) {
@@ -59,20 +69,12 @@ ready_route <- function(svc) {
   json_response(503L, to_json(body))
 }
 
-package_versions <- function(model) {
-  pkgs <- unique(c("plumber", "jsonlite", unlist(lapply(class(model), function(cls) {
-    ns <- tryCatch(environmentName(environment(utils::getS3method("predict", cls))), error = function(e) "")
-    if (nzchar(ns) && ns != "R_GlobalEnv") ns else character()
-  }))))
-  stats::setNames(lapply(pkgs, function(p) as.character(utils::packageVersion(p))), pkgs)
-}
-
 metadata_route <- function(svc) {
   if (!identical(svc$state, "ready")) return(problem_response(scoring_error(503L, "not_ready", "The model is not loaded yet.")))
   json_response(200L, to_json(list(
     modelClass = I(class(svc$model)),
     r = paste(R.version$major, R.version$minor, sep = "."),
-    packages = package_versions(svc$model),
+    packages = package_versions(unique(c("plumber", "jsonlite", unlist(svc$schema$packages)))),
     customScore = svc$scorer$custom,
     types = I(svc$scorer$types),
     defaultType = svc$scorer$default_type,
@@ -82,10 +84,11 @@ metadata_route <- function(svc) {
 
 run_scorer <- function(svc, newdata, type) {
   withCallingHandlers(
-    tryCatch(normalise_prediction(svc$scorer$fn(newdata, type), nrow(newdata)), error = function(e) {
-      message("prediction failed: ", conditionMessage(e))
-      detail <- if (svc$debug) conditionMessage(e) else "The model could not score these rows."
-      abort_scoring(500L, "prediction_failed", detail)
+    tryCatch(svc$scorer$fn(newdata, type), error = function(e) {
+      msg <- r_message(e)
+      message("prediction failed: ", msg)
+      detail <- if (svc$debug) msg else "The model could not score these rows."
+      abort_scoring(500L, "prediction_failed", detail, r_message = if (svc$report_errors) msg)
     }),
     warning = function(w) invokeRestart("muffleWarning")
   )

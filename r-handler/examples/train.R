@@ -29,9 +29,7 @@ write_model_dir <- function(name, model, prototype, score = NULL, response = NUL
   }
   utils::write.csv(prototype, file.path(dir, "prototype.csv"), row.names = FALSE)
   saveRDS(prototype, file.path(dir, "prototype.rds"))
-  schema <- describe_model(model, load_scorer(model, score_path), prototype, response)
-  writeLines(jsonlite::toJSON(schema, auto_unbox = TRUE, pretty = TRUE, digits = NA, null = "null", na = "null"),
-             file.path(dir, "model.json"))
+  writeLines(schema_json(describe_model(model, score_path, prototype, response)$schema), file.path(dir, "model.json"))
   message("wrote ", dir)
 }
 

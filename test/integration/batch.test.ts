@@ -29,9 +29,9 @@ let stack: Stack;
 const car = (wt: number) => ({ wt, hp: 110, cyl: 6 });
 
 beforeAll(async () => {
-  stack = await startStack({ R_WORKERS: '2' });
+  stack = await startStack({ R_WORKERS: '2', SHOW_R_ERRORS: 'true' });
   const lm = join(sampleModelsDir, 'mtcars-lm');
-  for (const [name, score] of [['fragile', 'fragile-score.R'], ['sleepy', 'sleepy-score.R']]) {
+  for (const [name, score] of [['fragile', 'fragile-score.R'], ['sleepy', 'sleepy-score.R'], ['crashy', 'crashy-score.R']]) {
     await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: join(appRoot, 'test/fixtures', score as string), name: name as string, version: '1' });
   }
   const rf = join(sampleModelsDir, 'boston-rf');
@@ -248,14 +248,48 @@ describe('asynchronous batch scoring', () => {
     expect(await results(body.id as string)).toEqual(before);
   });
 
-  it('reports a chunk that fails 5 times as failed, moves it to the poison queue, and completes the others', async () => {
+  it("fails a chunk R refuses at once, with R's message and the request id it was logged under; the others complete", async () => {
     const rows = [car(2), car(3), car(-1), car(4), car(5)];
     const { body } = await submit('/api/models/fragile/batches?chunkSize=2', { data: rows });
-    const done = await finished(body.id as string, 90_000);
+    const done = await finished(body.id as string, 30_000);
     expect(done.state).toBe('failed');
     expect(done.chunks).toEqual({ total: 3, done: 2, failed: 1, pending: 0 });
     expect(done.rows).toEqual({ total: 5, done: 3, failed: 2 });
-    expect(done.errors).toEqual([{ chunk: 1, rows: { from: 2, to: 3 }, attempts: 5, reason: expect.stringContaining('prediction_failed') }]);
+    expect(done.errors).toEqual([
+      {
+        chunk: 1,
+        rows: { from: 2, to: 3 },
+        attempts: 1,
+        reason: 'prediction_failed: The model could not score these rows. R said: cannot score a car of negative weight',
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      },
+    ]);
+    const out = await results(body.id as string);
+    expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
+    // Not retried: its message was consumed, so nothing of it waits in the queue or its poison queue.
+    const queues = QueueServiceClient.fromConnectionString(stack.azurite.connectionString);
+    await new Promise((r) => setTimeout(r, 4000));
+    expect((await queues.getQueueClient('batch-chunks').getProperties()).approximateMessagesCount).toBe(0);
+    const poison = queues.getQueueClient('batch-chunks-poison');
+    const peeked = (await poison.exists()) ? (await poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems : [];
+    expect(peeked.map((m) => (JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string }).batch)).not.toContain(body.id);
+  });
+
+  it("answers a synchronous request R refuses with R's message in the detail when SHOW_R_ERRORS is on", async () => {
+    const res = await stack.post('/api/models/fragile/score', { data: [car(-1)] });
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { detail: string; requestId: string };
+    expect(body.detail).toBe('The model could not score these rows. R said: cannot score a car of negative weight');
+    expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('retries a chunk whose R worker crashes, then reports it failed after 5 tries and moves it to the poison queue', async () => {
+    const rows = [car(2), car(3), car(-2), car(4), car(5)];
+    const { body } = await submit('/api/models/crashy/batches?chunkSize=2', { data: rows });
+    const done = await finished(body.id as string, 90_000);
+    expect(done.state).toBe('failed');
+    expect(done.chunks).toEqual({ total: 3, done: 2, failed: 1, pending: 0 });
+    expect(done.errors).toEqual([{ chunk: 1, rows: { from: 2, to: 3 }, attempts: 5, reason: expect.stringContaining('worker_failed'), requestId: expect.any(String) }]);
     // The host moves the message to the poison queue just after the fifth failure is recorded.
     const poison = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks-poison');
     const poisoned = async () => {

@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../functions/paths.js';
@@ -27,6 +29,8 @@ const cli = (...args: string[]) =>
     reject: false,
     env: { AzureWebJobsStorage: azurite.connectionString },
   });
+
+const lm = join(sampleModelsDir, 'mtcars-lm');
 
 describe('publish-model', () => {
   it('derives model.json with the describe step and uploads every file', async () => {
@@ -63,6 +67,40 @@ describe('publish-model', () => {
   it('moves an alias to a new version and keeps the others', async () => {
     await publishModel(store, { model: join(penguins, 'model.rds'), schema: join(penguins, 'model.json'), name: 'penguins', version: '1.1.0', aliases: ['staging'] });
     expect((await store.getIndex('penguins'))?.aliases).toEqual({ latest: '1.1.0', production: '1.0.0', staging: '1.1.0' });
+  });
+
+  it('offers a type named with --types that discovery leaves out, and refuses one that fails with R\'s message', async () => {
+    const ok = await cli(join(lm, 'model.rds'), '--name', 'lm-terms', '--version', '1', '--prototype', join(lm, 'prototype.csv'), '--types', 'terms');
+    expect(ok.stderr).toBe('');
+    const schema = JSON.parse(await store.readText('lm-terms', '1', 'model.json')) as { output: { defaultType: string; types: Record<string, { kind: string }> } };
+    expect(Object.keys(schema.output.types)).toEqual(['response', 'terms']);
+    expect(schema.output.types.terms?.kind).toBe('values');
+    expect(schema.output.defaultType).toBe('response');
+    const refused = await cli(join(lm, 'model.rds'), '--name', 'lm-bad', '--version', '1', '--prototype', join(lm, 'prototype.csv'), '--types', 'response,quantile');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/prediction type 'quantile' failed on the example rows: .*'arg' should be one of/);
+    expect(await store.getVersion('lm-bad', '1')).toBeUndefined();
+  });
+
+  it('finds the package of a model class it has never seen, and refuses the model, naming the package, where it is not installed', async () => {
+    const lib = await mkdtemp(join(tmpdir(), 'rlib-'));
+    await execa('R', ['CMD', 'INSTALL', `--library=${lib}`, join(appRoot, 'test/fixtures/toypkg')]);
+    const dir = await mkdtemp(join(tmpdir(), 'toy-'));
+    await execa('Rscript', ['-e', `saveRDS(toypkg::toy_fit(mtcars$wt, mtcars$mpg), "${dir}/model.rds"); write.csv(data.frame(x = mtcars$wt, y = mtcars$mpg), "${dir}/proto.csv")`], { env: { R_LIBS: lib } });
+    const args = [join(dir, 'model.rds'), '--version', '1', '--prototype', join(dir, 'proto.csv'), '--response', 'y'];
+    const installed = await execa('node', [join(appRoot, 'dist', 'scripts', 'publishModel.js'), ...args, '--name', 'toy'], {
+      reject: false,
+      env: { AzureWebJobsStorage: azurite.connectionString, R_LIBS: lib },
+    });
+    expect(installed.stderr).toBe('');
+    const schema = JSON.parse(await store.readText('toy', '1', 'model.json')) as { packages: string[]; features: { name: string }[]; output: { types: Record<string, unknown> } };
+    expect(schema.packages).toEqual(['toypkg']);
+    expect(schema.features.map((f) => f.name)).toEqual(['x']);
+    expect(Object.keys(schema.output.types)).toEqual(['response', 'double']);
+    const missing = await cli(...args, '--name', 'toy-elsewhere');
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("the model needs the R package 'toypkg', which is not installed");
+    expect(await store.getVersion('toy-elsewhere', '1')).toBeUndefined();
   });
 
   it('refuses unsafe names and a model R cannot describe', async () => {

@@ -124,7 +124,7 @@ describe('POST /api/score and model routes, end to end', () => {
       expect.arrayContaining([
         expect.objectContaining({ field: 'crim', row: 1, pointer: '/data/1/crim', message: 'must be a number' }),
         expect.objectContaining({ field: 'chas', row: 1, pointer: '/data/1/chas', message: 'must be an integer' }),
-        expect.objectContaining({ field: 'lstat', row: 2, pointer: '/data/2/lstat', message: 'is required' }),
+        expect.objectContaining({ field: 'lstat', row: 2, pointer: '/data/2/lstat', message: 'is missing or NA; this model cannot score without it' }),
         expect.objectContaining({ field: 'extra', row: 2, pointer: '/data/2/extra', message: 'is not an input of this model' }),
         expect.objectContaining({ field: 'rm', row: 3, pointer: '/data/3/rm' }),
       ]),

@@ -10,13 +10,17 @@ import getPort from 'get-port';
 import { appRoot } from '../../functions/paths.js';
 import { ModelStore } from '../../functions/storage/modelStore.js';
 import { startAzurite, type Azurite } from '../../scripts/azurite.js';
-import { publishSamples } from '../../scripts/samples.js';
+import { publishModel } from '../../scripts/publish.js';
+import { publishSamples, sampleModelsDir } from '../../scripts/samples.js';
 import { until } from '../helpers/traffic.js';
 
 interface Envelope {
   name: string;
   tags?: Record<string, string>;
-  data?: { baseType?: string; baseData?: { name?: string; target?: string; type?: string; properties?: Record<string, string>; metrics?: { name: string; value: number }[] } };
+  data?: {
+    baseType?: string;
+    baseData?: { name?: string; target?: string; type?: string; success?: boolean; resultCode?: string; properties?: Record<string, string>; metrics?: { name: string; value: number }[] };
+  };
 }
 
 /**
@@ -41,6 +45,7 @@ let key = '';
 const row = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
 const scoreTrace = '0af7651916cd43dd8448eb211c80319c';
 const batchTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+const failTrace = '5cf92f3577b34da6a3ce929d0e0e4737';
 
 beforeAll(async () => {
   ingestion = createServer(await selfSignedCertificate(), (req, res) => {
@@ -60,7 +65,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => ingestion.listen(0, '127.0.0.1', r));
   const ingestionPort = (ingestion.address() as AddressInfo).port;
   azurite = await startAzurite();
-  await publishSamples(ModelStore.fromConnectionString(azurite.connectionString, 'models'));
+  const store = ModelStore.fromConnectionString(azurite.connectionString, 'models');
+  await publishSamples(store);
+  const lm = join(sampleModelsDir, 'mtcars-lm');
+  await publishModel(store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: join(appRoot, 'test/fixtures/fragile-score.R'), name: 'fragile', version: '1' });
   // The app runs in its own process, as under the Functions host, so that it starts and
   // stops its telemetry exactly as it does there.
   const port = await getPort({ host: '127.0.0.1' });
@@ -95,6 +103,8 @@ describe('Application Insights telemetry', () => {
     const res = await post('/api/score', { data: [row] }, `00-${scoreTrace}-00f067aa0ba902b7-01`);
     expect(res.status).toBe(200);
     const prediction = ((await res.json()) as { predictions: number[] }).predictions[0];
+    const failed = await post('/api/models/fragile/score', { data: [{ wt: -1, hp: 110, cyl: 6 }] }, `00-${failTrace}-00f067aa0ba902b9-01`);
+    expect(failed.status).toBe(500);
     const batch = await post('/api/models/boston-rf/batches', { data: [row, row] }, `00-${batchTrace}-00f067aa0ba902b8-01`);
     const id = ((await batch.json()) as { id: string }).id;
     await until(async () => ((await (await fetch(`${base}/api/batches/${id}?redirect=false`, { headers: { 'x-functions-key': key } })).json()) as { state: string }).state === 'succeeded', 30_000, 'the batch');
@@ -106,6 +116,11 @@ describe('Application Insights telemetry', () => {
 
     const rCall = dependencies().find((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === scoreTrace);
     expect(rCall?.data?.baseData?.properties).toMatchObject({ model: 'boston-rf', version: '1', rows: '1', outcome: 'ok' });
+
+    // R's failure is the failed dependency's reason, under the request's operation.
+    const failedCall = dependencies().find((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === failTrace);
+    expect(failedCall?.data?.baseData?.success).toBe(false);
+    expect(failedCall?.data?.baseData?.properties).toMatchObject({ model: 'fragile', outcome: 'error', error: 'cannot score a car of negative weight' });
 
     const events = envelopes.filter((e) => e.data?.baseType === 'EventData');
     expect(events.find((e) => e.data?.baseData?.name === 'Batch submitted')?.tags?.['ai.operation.id']).toBe(batchTrace);

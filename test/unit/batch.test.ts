@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { blobFormat, checkInputBlobName, readBatchOptions } from '../../functions/batch/batchOptions.js';
-import { deriveStatus, type BatchManifest } from '../../functions/batch/batchState.js';
+import { deriveStatus, failureReason, type BatchManifest } from '../../functions/batch/batchState.js';
 import { csvValue } from '../../functions/batch/csvValues.js';
-import { csvRowSource } from '../../functions/batch/rowSources.js';
+import { csvRowSource, jsonRowSource, ndjsonRowSource } from '../../functions/batch/rowSources.js';
+import { AppError } from '../../functions/errors.js';
+import { readRows } from '../../functions/scoring/requestBody.js';
 import type { ModelSchema } from '../../functions/scoring/modelSchema.js';
 import { Readable } from 'node:stream';
 
@@ -41,6 +43,12 @@ describe('deriveStatus', () => {
   it('fails when a chunk failed 5 times and the rest are done', () => {
     const s = deriveStatus(manifest, [result(0), result(2, 5)], [failure(1, 5)], undefined);
     expect(s).toMatchObject({ state: 'failed', chunks: { done: 2, failed: 1, pending: 0 }, rows: { done: 15, failed: 10 } });
+  });
+
+  it('fails a chunk R refused at once, without waiting for 5 tries, naming the request it was logged under', () => {
+    const refused = { ...failure(1, 1), final: true, requestId: 'inv-7' };
+    const s = deriveStatus(manifest, [result(0), result(2, 5)], [refused], undefined);
+    expect(s).toMatchObject({ state: 'failed', chunks: { failed: 1, pending: 0 }, errors: [{ chunk: 1, attempts: 1, requestId: 'inv-7' }] });
   });
 
   it('is cancelled when cancelled before the end', () => {
@@ -167,5 +175,50 @@ describe('csvRowSource', () => {
 
   it('refuses a malformed quote with a 400', async () => {
     expect(await failure(['x,g\n1,"é\n'])).toMatchObject({ status: 400, message: expect.stringMatching(/malformed/) });
+  });
+});
+
+describe('row names in batch inputs', () => {
+  const schema: ModelSchema = {
+    schemaVersion: 2,
+    features: [{ name: 'x', type: 'numeric' }],
+    output: { defaultType: 'response', types: { response: { kind: 'numeric' } } },
+  };
+  async function names(source: ReturnType<typeof csvRowSource>): Promise<[unknown, unknown][]> {
+    const out: [unknown, unknown][] = [];
+    for await (const block of source.blocks) for (const row of block) out.push([source.values(row), source.rowName(row)]);
+    return out;
+  }
+
+  it("reads write.csv's unnamed first column as row names, not an input", async () => {
+    const csv = '"","x"\n"Mazda RX4",21\n"Datsun 710",22.8\n';
+    expect(await names(csvRowSource(Readable.from([Buffer.from(csv)]), schema))).toEqual([
+      [[21], 'Mazda RX4'],
+      [[22.8], 'Datsun 710'],
+    ]);
+    expect(await names(csvRowSource(Readable.from([Buffer.from('x\n1\n')]), schema))).toEqual([[[1], undefined]]);
+  });
+
+  it('reads "_row" from JSON rows and NDJSON lines as the row name', async () => {
+    const json = jsonRowSource(readRows({ data: [{ _row: 'a', x: 1 }, { x: 2 }] }, 10), schema);
+    expect(await names(json)).toEqual([
+      [[1], 'a'],
+      [[2], undefined],
+    ]);
+    const ndjson = ndjsonRowSource(Readable.from([Buffer.from('{"_row":"r1","x":3}\n{"_row":{"no":1},"x":4}\n')]), schema);
+    expect(await names(ndjson)).toEqual([
+      [[3], 'r1'],
+      [undefined, undefined],
+    ]);
+  });
+});
+
+describe('failureReason', () => {
+  const refused = new AppError('prediction_failed', 'The model could not score these rows.', { rMessage: 'hp must be positive' });
+
+  it("gives R's message only when the settings allow it", () => {
+    expect(failureReason(refused, false)).toBe('prediction_failed: The model could not score these rows.');
+    expect(failureReason(refused, true)).toBe('prediction_failed: The model could not score these rows. R said: hp must be positive');
+    expect(failureReason(new TypeError('secret'), true)).toBe('internal: the chunk could not be scored');
   });
 });

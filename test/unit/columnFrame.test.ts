@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ColumnFrame, frameRows } from '../../functions/batch/columnFrame.js';
+import { ColumnFrame, frameHeader, frameRows } from '../../functions/batch/columnFrame.js';
 import type { Feature } from '../../functions/scoring/modelSchema.js';
 import { decodeDoubles, splitPredictions } from '../../functions/workers/scoreCall.js';
 
@@ -64,6 +64,16 @@ describe('ColumnFrame', () => {
     const frame = new ColumnFrame(features, 'response', 2);
     expect(frame.push(values)).toBe(index);
     expect(frame.rows).toBe(0);
+  });
+
+  it('carries row names in its header once a row has one, and none otherwise', () => {
+    const frame = new ColumnFrame([{ name: 'x', type: 'numeric' }], 'response', 3);
+    frame.push([1]);
+    frame.push([2], 'Mazda RX4');
+    expect(frameHeader(frame.encode())).toEqual({ rows: 2, rowNames: [null, 'Mazda RX4'] });
+    const plain = new ColumnFrame([{ name: 'x', type: 'numeric' }], 'response', 3);
+    plain.push([1], null);
+    expect(frameHeader(plain.encode())).toEqual({ rows: 1 });
   });
 
   it('counts string length in characters, as the row schema does', () => {

@@ -6,7 +6,7 @@ const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 describe('readConfig', () => {
   it('fills every setting with its default', () => {
     const c = readConfig(base);
-    expect(c).toMatchObject({ rscript: 'Rscript', modelsContainer: 'models', defaultModel: '', preloadModels: [], maxRows: 10_000, microBatchMaxRows: 1000 });
+    expect(c).toMatchObject({ rscript: 'Rscript', modelsContainer: 'models', defaultModel: '', preloadModels: [], maxRows: 10_000, microBatchMaxRows: 1000, showRErrors: false });
     expect(c.workersPerModel).toBeGreaterThanOrEqual(1);
   });
 
@@ -36,13 +36,18 @@ describe('readConfig', () => {
   it('reports every bad setting at once', () => {
     let error: unknown;
     try {
-      readConfig({ R_WORKERS: '0', MAX_ROWS: 'many', MODELS_CONTAINER: 'Bad_Name' });
+      readConfig({ R_WORKERS: '0', MAX_ROWS: 'many', MODELS_CONTAINER: 'Bad_Name', SHOW_R_ERRORS: 'yes' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const key of ['AzureWebJobsStorage', 'R_WORKERS', 'MAX_ROWS', 'MODELS_CONTAINER']) expect(problems).toContain(key);
+    for (const key of ['AzureWebJobsStorage', 'R_WORKERS', 'MAX_ROWS', 'MODELS_CONTAINER', 'SHOW_R_ERRORS']) expect(problems).toContain(key);
+  });
+
+  it("shows R's error messages in answers only when SHOW_R_ERRORS is true", () => {
+    expect(readConfig({ ...base, SHOW_R_ERRORS: 'true' }).showRErrors).toBe(true);
+    expect(readConfig({ ...base, SHOW_R_ERRORS: '0' }).showRErrors).toBe(false);
   });
 
   it('returns a frozen object', () => {

@@ -5,7 +5,7 @@ describe('problemResponse', () => {
   it('maps an AppError to RFC 9457 problem+json with its code, status and field errors', () => {
     const res = problemResponse(
       new AppError('invalid_input', '1 row(s) do not match', { errors: [{ field: 'x', row: 0, message: 'must be a number', pointer: '/data/0/x' }] }),
-      '/api/score',
+      { instance: '/api/score', requestId: 'abc-1', model: { name: 'boston-rf', version: '1' } },
     );
     expect(res.status).toBe(422);
     expect(res.headers).toEqual({ 'content-type': 'application/problem+json' });
@@ -16,6 +16,8 @@ describe('problemResponse', () => {
       code: 'invalid_input',
       detail: '1 row(s) do not match',
       instance: '/api/score',
+      requestId: 'abc-1',
+      model: { name: 'boston-rf', version: '1' },
       errors: [{ field: 'x', row: 0, message: 'must be a number', pointer: '/data/0/x' }],
     });
   });
@@ -30,6 +32,13 @@ describe('problemResponse', () => {
     expect(res.status).toBe(500);
     expect(res.body).not.toMatch(/secret|etc|TypeError/);
     expect(JSON.parse(res.body as string).code).toBe('internal');
+  });
+
+  it("keeps R's own message out of the detail unless asked to show it", () => {
+    const err = new AppError('prediction_failed', 'The model could not score these rows.', { rMessage: 'hp must be positive' });
+    expect(JSON.parse(problemResponse(err).body as string).detail).toBe('The model could not score these rows.');
+    expect(problemResponse(err).body).not.toMatch(/positive/);
+    expect(JSON.parse(problemResponse(err, { showRMessage: true }).body as string).detail).toBe('The model could not score these rows. R said: hp must be positive');
   });
 
   it('has a 4xx or 5xx status for every code', () => {

@@ -45,8 +45,8 @@ describe('InputValidator', () => {
     ['an integer beyond 32 bits', { n: 2 ** 53 + 2 }, 'n', 'must be a 32-bit integer'],
     ['a level unseen in training', { g: 'c' }, 'g', 'is not one of the levels seen in training: a, b'],
     ['a number for a logical', { flag: 1 }, 'flag', 'must be true or false'],
-    ['null where the model cannot take it', { x: null }, 'x', 'must be a number'],
-    ['a missing required field', { x: undefined }, 'x', 'is required'],
+    ['null where the model cannot take it (jsonlite writes NA so)', { x: null }, 'x', 'is missing or NA; this model cannot score without it'],
+    ['a missing required field (jsonlite drops NA fields)', { x: undefined }, 'x', 'is missing or NA; this model cannot score without it'],
     ['a field the model does not know', { extra: 1 }, 'extra', 'is not an input of this model'],
     ['an object for a number', { x: { nested: 1 } }, 'x', 'must be a number'],
   ])('refuses %s, naming the field, row and pointer', (_label, change, field, message) => {
@@ -75,6 +75,27 @@ describe('InputValidator', () => {
     expect(validator.validate(readRows({ data: good, type: 'prob' }, 10)).type).toBe('prob');
   });
 
+  it("takes jsonlite's \"_row\" as each row's name, and gives the names back", () => {
+    const batch = validator.validate(readRows({ data: [{ _row: 'Mazda RX4', ...good }, good, { ...good, _row: 7 }] }, 10));
+    expect(batch.rowNames).toEqual(['Mazda RX4', null, '7']);
+    expect(Object.keys(batch.columns)).not.toContain('_row');
+    expect(validator.validate(readRows({ data: [good] }, 10)).rowNames).toBeUndefined();
+  });
+
+  it('refuses a "_row" that is not a name, with the row\'s other errors', () => {
+    const err = errorsOf([{ ...good, _row: { a: 1 }, x: 'high' }]);
+    expect(err.errors).toEqual([
+      { field: '_row', row: 0, message: 'must be a string (the row name)', pointer: '/data/0/_row' },
+      { field: 'x', row: 0, message: 'must be a number', pointer: '/data/0/x' },
+    ]);
+  });
+
+  it('treats "_row" as an input when the model has one of that name', () => {
+    const own = new InputValidator(parseModelSchema(JSON.stringify({ features: [{ name: '_row', type: 'numeric' }] })));
+    expect(own.validate(readRows({ data: [{ _row: 3 }] }, 10))).toMatchObject({ columns: { _row: [3] } });
+    expect(own.validate(readRows({ data: [{ _row: 3 }] }, 10)).rowNames).toBeUndefined();
+  });
+
   it('gives the JSON Schema of a row', () => {
     expect(rowJsonSchema(schema)).toMatchObject({
       required: ['x', 'n', 'flag'],
@@ -90,6 +111,14 @@ describe('parseModelSchema', () => {
     expect(s.features[0]?.levels).toEqual(['only']);
     expect(s.packages).toEqual(['randomForest']);
     expect(s.output.types.prob?.classes).toEqual(['yes']);
+  });
+
+  it("keeps each type's R call and a values output's names", () => {
+    const s = parseModelSchema(
+      '{"features":[{"name":"x","type":"numeric"}],"output":{"defaultType":"class","types":{"class":{"kind":"class","call":{"type":null,"field":"class"}},"terms":{"kind":"values","columns":["a","b"],"call":{"type":"terms"}}}}}',
+    );
+    expect(s.output.types.class?.call).toEqual({ type: null, field: 'class' });
+    expect(s.output.types.terms).toEqual({ kind: 'values', columns: ['a', 'b'], call: { type: 'terms' } });
   });
 
   it.each([

@@ -20,7 +20,7 @@ test_that("a missing column is a 422 naming the field", {
   err <- coerce_error(list(n = c(1, 2), i = c(1, 2), f = c("lo", "hi")))
   expect_identical(err$status, 422L)
   expect_identical(err$errors[[1]]$field, "b")
-  expect_match(err$errors[[1]]$message, "required")
+  expect_match(err$errors[[1]]$message, "is missing or NA; this model cannot score without it", fixed = TRUE)
 })
 
 test_that("a value of the wrong type is a 422 naming the field and row", {

@@ -32,8 +32,9 @@ test_that("describe.R writes model.json from a model and a CSV prototype", {
 
 test_that("without model.json the schema comes from the model itself", {
   model <- readRDS(file.path(model_dir("mtcars-glm"), "model.rds"))
-  schema <- describe_model(model, load_scorer(model))
+  schema <- describe_model(model)$schema
   expect_identical(vapply(schema$features, `[[`, "", "name"), c("wt", "hp"))
   expect_identical(schema$example$wt, mtcars$wt[1])
-  expect_identical(names(schema$output$types), c("response", "link"))
+  expect_setequal(names(schema$output$types), c("response", "link"))
+  expect_identical(schema$output$defaultType, "response")
 })

@@ -82,6 +82,20 @@ test_that("an error inside predict() is a clean 500 without a traceback", {
   expect_no_match(out$body, "secret|frame|Error in")
 })
 
+test_that("R's message goes to the app that runs the handler as its worker, not into the detail", {
+  svc <- loaded_service("boston-rf")
+  svc$scorer$fn <- function(newdata, type) stop("lstat must be below 40\nsee the\tmodel card")
+  svc$report_errors <- TRUE
+  body <- json_of(score_route(svc, columns_body(prototype("boston-rf")[1, ])))
+  expect_identical(body$rMessage, "lstat must be below 40 see the\tmodel card")
+  expect_identical(body$detail, "The model could not score these rows.")
+  svc$report_errors <- FALSE
+  svc$debug <- TRUE
+  body <- json_of(score_route(svc, columns_body(prototype("boston-rf")[1, ])))
+  expect_null(body$rMessage)
+  expect_match(body$detail, "lstat must be below 40", fixed = TRUE)
+})
+
 test_that("a model that does not load leaves the service failed, not ready", {
   dir <- tempfile()
   dir.create(dir)

@@ -1,0 +1,123 @@
+# Which prediction types a model offers, found at publish by trying each of its adapter's
+# types on example rows (several, and the first alone: one-row requests are the common
+# case) and keeping those that give one usable value per row. A type whose output is the
+# same as another's is kept only when the model's predict() method declares it (so glm's
+# "link" and "response" both stay for a gaussian family), never when predict() merely
+# ignored the argument. What predict() gives with no type is always offered: as a type
+# named like the first argument value that gives it, or, for a list, one type per member.
+
+USABLE_KINDS <- c("numeric", "class", "logical", "probabilities")
+
+quietly <- function(expr) {
+  out <- NULL
+  utils::capture.output(out <- suppressWarnings(suppressMessages(expr)))
+  out
+}
+
+# One type tried on the rows: its values and output kind, or the error's message (with
+# what predict() returned, if it returned something unusable).
+try_type <- function(model, rows, spec) {
+  raw <- NULL
+  run <- function(newdata) {
+    raw <<- quietly(adapter_predict(model, newdata, spec))
+    values <- prediction_values(raw, nrow(newdata))
+    list(raw = raw, values = values, kind = output_kind(values, if (is.list(raw) && !is.data.frame(raw)) NULL else raw))
+  }
+  tryCatch({
+    many <- run(rows)
+    if (nrow(rows) > 1L) {
+      one <- run(rows[1L, , drop = FALSE])
+      if (!identical(one$kind, many$kind)) stop("one row gives a different kind of output than several")
+    }
+    if (all(is.na(many$values))) stop("every prediction is NA")
+    many$spec <- spec
+    many
+  }, error = function(e) list(error = conditionMessage(e), spec = spec, raw = raw))
+}
+
+# Type names that promise class labels, and class probabilities.
+CLASS_TYPES <- c("class", "classes")
+PROBABILITY_TYPES <- c("prob", "probs", "probability", "probabilities", "posterior", "vote", "votes")
+
+# Whether a type gives what its name promises: labels (or logicals) for "class", and for
+# "prob" probabilities (or numbers within [0, 1], one class's probability). A regression
+# model's predict() that accepts type = "class" and returns the numbers anyway is not
+# offering classes.
+fits_name <- function(name, trial) {
+  kind <- trial$kind$kind
+  if (name %in% CLASS_TYPES) return(kind %in% c("class", "logical"))
+  if (name %in% PROBABILITY_TYPES) {
+    return(kind == "probabilities" || (kind == "numeric" && all(trial$values >= 0 & trial$values <= 1, na.rm = TRUE)))
+  }
+  TRUE
+}
+
+usable <- function(trial, kinds = USABLE_KINDS) {
+  is.null(trial$error) && trial$kind$kind %in% kinds && fits_name(trial$spec$name, trial)
+}
+
+same_values <- function(a, b) is.null(a$error) && is.null(b$error) && identical(a$values, b$values)
+
+# The members of a list prediction that each give one usable value per row, as types.
+field_types <- function(model, rows, raw, matrix = FALSE) {
+  fields <- c(intersect(PREDICTION_FIELDS, names(raw)), setdiff(names(raw), PREDICTION_FIELDS))
+  trials <- lapply(fields[nzchar(fields)], function(f) try_type(model, rows, type_spec(f, type = NULL, field = f, matrix = matrix)))
+  Filter(usable, trials)
+}
+
+# The types a model offers: a named list of trials (spec, values, kind), default first is
+# not implied; `declared` are types the publisher names (--types), kept whatever they give
+# and refused with R's message when they fail.
+discover_types <- function(model, rows, declared = character(), matrix = FALSE) {
+  plain <- try_type(model, rows, type_spec("response", type = NULL, declared = FALSE, matrix = matrix))
+  kept <- list()
+  stand_in <- NULL
+  tried <- list()
+  for (spec in adapter_types(model)) {
+    if (spec$name %in% names(kept)) next
+    spec$matrix <- matrix
+    trial <- try_type(model, rows, spec)
+    tried[[spec$name]] <- trial
+    if (!usable(trial)) next
+    if (!spec$declared) {
+      if (any(vapply(kept, same_values, TRUE, trial))) next
+      if (same_values(trial, plain)) {
+        if (is.null(stand_in)) stand_in <- trial
+        next
+      }
+    }
+    kept[[spec$name]] <- trial
+  }
+  if (!any(vapply(kept, same_values, TRUE, plain))) {
+    if (is.list(plain$raw) && !is.data.frame(plain$raw)) {
+      for (t in field_types(model, rows, plain$raw, matrix)) if (is.null(kept[[t$spec$name]])) kept[[t$spec$name]] <- t
+    } else if (!is.null(stand_in)) {
+      kept <- c(stats::setNames(list(stand_in), stand_in$spec$name), kept)
+    } else if (usable(plain)) {
+      name <- if (is.null(kept$response)) "response" else "default"
+      plain$spec$name <- name
+      kept <- c(stats::setNames(list(plain), name), kept)
+    }
+  }
+  for (name in declared) {
+    trial <- try_type(model, rows, type_spec(name, matrix = matrix))
+    if (!is.null(trial$error)) stop(sprintf("prediction type '%s' failed on the example rows: %s", name, trial$error))
+    kept[[name]] <- trial
+  }
+  if (length(kept) == 0L) stop(no_types_message(plain, tried))
+  list(types = kept, default = default_type(kept, plain))
+}
+
+# "response" when offered; else the type that gives what predict() gives by default.
+default_type <- function(kept, plain) {
+  if (!is.null(kept$response)) return("response")
+  for (name in names(kept)) if (same_values(kept[[name]], plain)) return(name)
+  names(kept)[[1L]]
+}
+
+no_types_message <- function(plain, tried) {
+  why <- if (!is.null(plain$error)) plain$error else sprintf("it gives %s output", plain$kind$kind)
+  declared <- Filter(function(t) isTRUE(t$spec$declared) && !is.null(t$error), tried)
+  more <- if (length(declared)) paste0("; ", paste(sprintf("type '%s': %s", names(declared), vapply(declared, `[[`, "", "error")), collapse = "; ")) else ""
+  sprintf("no prediction type of this model gives one value per row: predict() failed or is unusable (%s%s). Publish a score.R, or name the types with --types", why, more)
+}
