@@ -18,6 +18,7 @@ function errorResponses(...codes: number[]): Record<string, unknown> {
     413: 'Body or row count over the limit',
     415: 'Not application/json',
     422: 'Values that do not match the model\'s input schema',
+    500: 'R failed to score valid rows (R\'s message is logged under the requestId)',
     503: 'Overloaded or the model is unavailable (see Retry-After)',
     504: 'Scoring took longer than the timeout',
   };
@@ -70,6 +71,8 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
         code: { type: 'string' },
         detail: { type: 'string' },
         instance: { type: 'string' },
+        requestId: { type: 'string', description: 'The id the request is logged under.' },
+        model: { type: 'object', description: 'The model version the rows were checked against.', properties: { name: { type: 'string' }, version: { type: 'string' } } },
         errors: {
           type: 'array',
           items: {
@@ -86,13 +89,14 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
         model: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
         type: { type: 'string' },
         predictions: { type: 'array', items: {} },
+        rowNames: { type: 'array', items: { type: ['string', 'null'] }, description: 'Each row\'s "_row", when the request named rows.' },
         requestId: { type: 'string' },
       },
     },
   };
   const paths: Record<string, unknown> = {};
   const security = [{ functionKey: [] }, { functionCode: [] }];
-  const errorCodes = [400, 401, 404, 413, 415, 422, 503, 504];
+  const errorCodes = [400, 401, 404, 413, 415, 422, 500, 503, 504];
   for (const m of published) {
     schemas[schemaName(m.name)] = rowJsonSchema(m.schema);
     const row = { $ref: `#/components/schemas/${schemaName(m.name)}` };

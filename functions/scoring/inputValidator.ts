@@ -36,6 +36,9 @@ export function invalidRows(bad: number, errors: FieldError[]): AppError {
 export function rowJsonSchema(schema: ModelSchema): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const f of schema.features) properties[f.name] = featureJsonSchema(f);
+  if (!Object.hasOwn(properties, ROW_NAME)) {
+    properties[ROW_NAME] = { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }], description: "The row's name, as jsonlite writes a data frame's row names; given back in rowNames." };
+  }
   return {
     type: 'object',
     additionalProperties: false,

@@ -4,7 +4,8 @@
 # same as another's is kept only when the model's predict() method declares it (so glm's
 # "link" and "response" both stay for a gaussian family), never when predict() merely
 # ignored the argument. What predict() gives with no type is always offered: as a type
-# named like the first argument value that gives it, or, for a list, one type per member.
+# named like the first argument value that gives it, or, for a list, one type per member;
+# several named numbers per row only when the model gives nothing else.
 
 USABLE_KINDS <- c("numeric", "class", "logical", "probabilities")
 
@@ -65,9 +66,9 @@ field_types <- function(model, rows, raw, matrix = FALSE) {
   Filter(usable, trials)
 }
 
-# The types a model offers: a named list of trials (spec, values, kind), default first is
-# not implied; `declared` are types the publisher names (--types), kept whatever they give
-# and refused with R's message when they fail.
+# The types a model offers, as list(types = named list of trials (spec, values, kind),
+# default = the default type's name). `declared` are types the publisher names (--types):
+# kept whatever they give, and refused with R's message when they fail.
 discover_types <- function(model, rows, declared = character(), matrix = FALSE) {
   plain <- try_type(model, rows, type_spec("response", type = NULL, declared = FALSE, matrix = matrix))
   kept <- list()
@@ -99,6 +100,8 @@ discover_types <- function(model, rows, declared = character(), matrix = FALSE) 
       kept <- c(stats::setNames(list(plain), name), kept)
     }
   }
+  # A model whose only prediction is several named numbers per row (a PCA's scores) offers them.
+  if (length(kept) == 0L && is.null(plain$error) && identical(plain$kind$kind, "values")) kept$response <- plain
   for (name in declared) {
     trial <- try_type(model, rows, type_spec(name, matrix = matrix))
     if (!is.null(trial$error)) stop(sprintf("prediction type '%s' failed on the example rows: %s", name, trial$error))

@@ -35,6 +35,8 @@ zoo_models <- function() list(
                  response = function(m, x) predict(m, x, type = "response")), "response", prototype = "csv"),
   zoo_model("nls", "stats", mtcars, function(d) nls(mpg ~ a * exp(b * wt), data = d, start = list(a = 40, b = -0.3)),
             list(response = function(m, x) predict(m, x)), "response"),
+  zoo_model("prcomp-scores", "stats", USArrests, function(d) prcomp(d, scale. = TRUE),
+            list(response = function(m, x) predict(m, x)), "response"),
   zoo_model("loess", "stats", cars, function(d) loess(dist ~ speed, data = d),
             list(response = function(m, x) predict(m, x)), "response"),
   zoo_model("randomForest-regression", "randomForest", mtcars,

@@ -127,3 +127,26 @@ test_that("rows reach a method by the name it takes them by", {
   expect_identical(newdata_arg(ranger::ranger(Species ~ ., data = iris, num.trees = 5)), "data")
   expect_identical(newdata_arg(lm(mpg ~ wt, data = mtcars)), "newdata")
 })
+
+test_that("the pls adapter predicts with every component the model was fitted with", {
+  model <- pls::plsr(mpg ~ wt + hp + qsec, ncomp = 2, data = mtcars)
+  expect_identical(adapter_predict(model, mtcars[1:3, ], type_spec("response")), predict(model, mtcars[1:3, ], ncomp = 2))
+})
+
+test_that("the party adapter names each row's class probabilities by the classes", {
+  model <- party::ctree(Species ~ ., data = iris)
+  probs <- adapter_predict(model, iris[c(1, 101), ], type_spec("prob"))
+  expect_identical(names(probs[[2]]), levels(iris$Species))
+  expect_identical(colnames(prediction_values(probs, 2L)), levels(iris$Species))
+  expect_identical(model_inputs(model), names(iris)[1:4])
+})
+
+test_that("a PCA, whose only prediction is several named numbers a row, offers them", {
+  found <- discover_types(prcomp(USArrests, scale. = TRUE), USArrests[1:5, ])
+  expect_identical(names(found$types), "response")
+  expect_identical(output_kind(found$types$response$values), list(kind = "values", columns = I(c("PC1", "PC2", "PC3", "PC4"))))
+})
+
+test_that("a ridge regression's inputs are the columns it kept the means of", {
+  expect_identical(model_inputs(MASS::lm.ridge(mpg ~ wt + hp, data = mtcars)), c("wt", "hp"))
+})
