@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js';
+import { isAppError, problemDetails } from '../errors.js';
 
 /** A batch's state, derived from what is stored: never from counters a retry could double. */
 
@@ -98,6 +98,5 @@ export const isFinished = (s: BatchState): boolean => s === 'succeeded' || s ===
 /** Why a chunk failed, for the batch's errors: R's own message only when the settings allow it. */
 export function failureReason(err: unknown, showRMessage: boolean): string {
   if (!isAppError(err)) return 'internal: the chunk could not be scored';
-  const r = showRMessage && err.rMessage !== undefined ? ` R said: ${err.rMessage}` : '';
-  return `${err.code}: ${err.message}${r}`;
+  return `${err.code}: ${problemDetails(err, { showRMessage }).detail}`;
 }

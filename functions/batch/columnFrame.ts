@@ -193,8 +193,3 @@ export function frameHeader(frame: Buffer): { rows: number; rowNames?: (string |
   if (typeof header.rows !== 'number') throw new Error('the column frame has no row count');
   return Array.isArray(header.rowNames) ? { rows: header.rows, rowNames: header.rowNames as (string | null)[] } : { rows: header.rows };
 }
-
-/** The number of rows in an encoded frame (from its header line). */
-export function frameRows(frame: Buffer): number {
-  return frameHeader(frame).rows;
-}

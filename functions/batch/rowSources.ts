@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { ROW_NAME } from '../scoring/inputValidator.js';
+import { ROW_NAME, rowNameOf } from '../scoring/inputValidator.js';
 import type { Feature, ModelSchema } from '../scoring/modelSchema.js';
 import type { ParsedRows } from '../scoring/requestBody.js';
 import { csvValue } from './csvValues.js';
@@ -37,14 +37,13 @@ function objectRows(schema: ModelSchema, blocks: AsyncIterable<readonly unknown[
       if (typeof row !== 'object' || row === null || Array.isArray(row)) return undefined;
       const r = row as Record<string, unknown>;
       for (const key of Object.keys(r)) if (!names.has(key) && !(named && key === ROW_NAME)) return undefined;
-      if (named && Object.hasOwn(r, ROW_NAME) && !['string', 'number'].includes(typeof r[ROW_NAME]) && r[ROW_NAME] !== null) return undefined;
+      if (named && rowNameOf(r) === false) return undefined;
       return schema.features.map((f) => (Object.hasOwn(r, f.name) ? r[f.name] : null));
     },
     rowName(row) {
-      if (!named || typeof row !== 'object' || row === null || !Object.hasOwn(row, ROW_NAME)) return undefined;
-      const name = (row as Record<string, unknown>)[ROW_NAME];
-      if (name === null) return null;
-      return typeof name === 'string' || typeof name === 'number' ? String(name) : undefined;
+      if (!named || typeof row !== 'object' || row === null || Array.isArray(row)) return undefined;
+      const name = rowNameOf(row as Record<string, unknown>);
+      return name === false ? undefined : name;
     },
   };
 }

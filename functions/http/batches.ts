@@ -146,8 +146,8 @@ function outputFormat(request: HttpRequest, manifest: BatchManifest): OutputForm
 
 /**
  * GET /api/batches/{id}/results: one entry per input row, in input order, with the row's
- * index (and its name, when the input named rows); CSV or JSON by Accept. Streamed chunk by chunk; while the batch runs, the chunks
- * done so far.
+ * index (and its name, when the input named rows); CSV or JSON by Accept. Streamed chunk
+ * by chunk; while the batch runs, the chunks done so far.
  */
 export async function getBatchResults(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {

@@ -109,8 +109,8 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     const failure = { chunk: job.chunk, attempts, reason, at: new Date().toISOString(), requestId: context.invocationId, ...(final ? { final } : {}) };
     await store.writeFailure(job.batch, failure).catch(() => undefined);
     telemetry().event('Batch chunk failed', { batch: job.batch, chunk: String(job.chunk), attempt: String(attempts), final: String(final), reason: reason.split(':')[0] as string }, job.traceParent);
-    const rMessage = isAppError(err) && err.rMessage !== undefined ? ` R: ${err.rMessage}` : '';
-    context.error(`batch ${job.batch} chunk ${job.chunk} attempt ${attempts} failed (request ${context.invocationId}): ${reason}${rMessage}`);
+    // The log has R's message whatever the settings.
+    context.error(`batch ${job.batch} chunk ${job.chunk} attempt ${attempts} failed (request ${context.invocationId}): ${failureReason(err, true)}`);
     // R refusing the rows is the chunk's answer: no retry would change it. Anything else is retried.
     if (!final) throw err;
   }

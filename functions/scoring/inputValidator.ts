@@ -22,6 +22,17 @@ export const ROW_NAME = '_row';
 /** A value the model needs that is absent or null: jsonlite drops NA fields. */
 export const MISSING_MESSAGE = 'is missing or NA; this model cannot score without it';
 
+/**
+ * A row's "_row" as its name (a string, or a number as text): null for null, undefined
+ * when the row has none, false when it is not a name.
+ */
+export function rowNameOf(row: Record<string, unknown>): string | null | undefined | false {
+  if (!Object.hasOwn(row, ROW_NAME)) return undefined;
+  const value = row[ROW_NAME];
+  if (value === null) return null;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : false;
+}
+
 const INT32_MAX = 2147483647;
 export const MAX_STRING_LENGTH = 10_000;
 export const MAX_ERRORS = 100;
@@ -35,10 +46,10 @@ export function invalidRows(bad: number, errors: FieldError[]): AppError {
 /** The JSON Schema of one input row of a model (as in the OpenAPI document too). */
 export function rowJsonSchema(schema: ModelSchema): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
-  for (const f of schema.features) properties[f.name] = featureJsonSchema(f);
-  if (!Object.hasOwn(properties, ROW_NAME)) {
-    properties[ROW_NAME] = { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }], description: "The row's name, as jsonlite writes a data frame's row names; given back in rowNames." };
+  if (!schema.features.some((f) => f.name === ROW_NAME)) {
+    properties[ROW_NAME] = { type: ['string', 'number', 'null'], description: "The row's name, as jsonlite writes a data frame's row names; given back in rowNames." };
   }
+  for (const f of schema.features) properties[f.name] = featureJsonSchema(f);
   return {
     type: 'object',
     additionalProperties: false,
@@ -96,7 +107,8 @@ export class InputValidator {
   constructor(schema: ModelSchema) {
     this.#schema = schema;
     this.#features = new Map(schema.features.map((f) => [f.name, f]));
-    const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
+    // Union types: "_row" may be a string or a number.
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false });
     this.#validate = ajv.compile(rowJsonSchema(schema));
   }
 
@@ -121,28 +133,10 @@ export class InputValidator {
     return !this.#features.has(ROW_NAME);
   }
 
-  /**
-   * A row's "_row" (its row name, as jsonlite writes it): undefined when it has none, or
-   * when "_row" is the model's own input; a FieldError when it is not a string or number.
-   */
-  rowName(row: unknown, index: number, pointer: ParsedRows['pointer']): string | null | undefined | FieldError {
-    if (!this.acceptsRowNames || typeof row !== 'object' || row === null || !Object.hasOwn(row, ROW_NAME)) return undefined;
-    const value = (row as Record<string, unknown>)[ROW_NAME];
-    if (value === null) return null;
-    if (typeof value === 'string' || typeof value === 'number') return String(value);
-    return { field: ROW_NAME, row: index, message: 'must be a string (the row name)', pointer: pointer(index, ROW_NAME) };
-  }
-
   /** What is wrong with one row (nothing: an empty list). A "_row" member is the row's name. */
   checkRow(row: unknown, index: number, pointer: ParsedRows['pointer']): FieldError[] {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       return [{ field: '', row: index, message: 'must be an object', pointer: pointer(index) }];
-    }
-    const name = this.rowName(row, index, pointer);
-    if (name !== undefined) {
-      const { [ROW_NAME]: _name, ...rest } = row as Record<string, unknown>;
-      const errors = this.checkRow(rest, index, pointer);
-      return typeof name === 'object' && name !== null ? [name, ...errors] : errors;
     }
     if (this.#validate(row)) return [];
     return (this.#validate.errors ?? []).map((e) => this.#fieldError(e, row as Record<string, unknown>, index, pointer));
@@ -157,9 +151,11 @@ export class InputValidator {
     for (let r = 0; r < parsed.rows.length; r++) {
       const row = parsed.rows[r];
       const rowErrors = this.checkRow(row, r, parsed.pointer);
-      const name = rowErrors.length === 0 ? this.rowName(row, r, parsed.pointer) : undefined;
-      if (typeof name === 'string' || name === null) (rowNames ??= new Array<string | null>(parsed.rows.length).fill(null))[r] = name;
-      if (rowErrors.length === 0) continue;
+      if (rowErrors.length === 0) {
+        const name = this.acceptsRowNames ? rowNameOf(row as Record<string, unknown>) : undefined;
+        if (name !== undefined && name !== false) (rowNames ??= new Array<string | null>(parsed.rows.length).fill(null))[r] = name;
+        continue;
+      }
       bad++;
       errors.push(...rowErrors.slice(0, Math.max(0, MAX_ERRORS - errors.length)));
     }
@@ -175,6 +171,8 @@ export class InputValidator {
     if (e.keyword === 'required') {
       field = String(e.params.missingProperty);
       message = MISSING_MESSAGE;
+    } else if (field === ROW_NAME && this.acceptsRowNames) {
+      message = 'must be a string (the row name)';
     } else if (e.keyword === 'type' && row[field] === null) {
       message = MISSING_MESSAGE;
     } else if (e.keyword === 'additionalProperties') {

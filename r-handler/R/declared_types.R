@@ -53,12 +53,3 @@ declared_types <- function(method) {
   body_types <- tryCatch(type_literals(body(method)), error = function(e) character())
   unique(c(from_default, body_types))
 }
-
-# R's own default type: the first choice of the method's `type` argument.
-default_declared_type <- function(method) {
-  if (is.null(method)) return(NULL)
-  f <- formals(method)
-  if (is.null(f$type) || is_missing_arg(f$type)) return(NULL)
-  s <- string_constants(f$type)
-  if (length(s)) s[[1]] else NULL
-}

@@ -55,8 +55,8 @@ s3_classes <- function(model) {
 # rematched wrapper), or NULL when only predict.default would answer.
 predict_method <- function(model) {
   if (isS4(model)) {
-    g <- methods::getGeneric("predict", mustFind = FALSE, package = "stats")
-    if (!is.null(g)) {
+    g <- s4_predict()
+    if (methods::is(g, "standardGeneric")) {
       m <- methods::selectMethod("predict", class(model), optional = TRUE, fdef = g)
       if (!is.null(m) && !methods::is(m, "derivedDefaultMethod")) return(methods::unRematchDefinition(m))
     }
@@ -66,12 +66,4 @@ predict_method <- function(model) {
     if (!is.null(m)) return(m)
   }
   NULL
-}
-
-# The package a function was defined in ("" for the global environment).
-function_package <- function(fn) {
-  env <- environment(fn)
-  if (is.null(env)) return("")
-  name <- environmentName(topenv(env))
-  if (name %in% c("R_GlobalEnv", "base")) "" else name
 }

@@ -69,13 +69,21 @@ features_from_model <- function(model) {
   })
 }
 
-features_from_prototype <- function(model, prototype, response = NULL) {
-  names <- model_inputs(model, prototype)
-  if (is.null(names) || !all(names %in% names(prototype))) {
-    names <- setdiff(names(prototype), c(response, model_response(model)))
-  }
+# Every prototype column but the response (named, or on the model's formula's left side).
+non_response_columns <- function(model, prototype, response = NULL) {
+  setdiff(names(prototype), c(response, model_response(model)))
+}
+
+# The named prototype columns as features, with the factor levels the model records.
+prototype_features <- function(model, prototype, names) {
   levels <- model_factor_levels(model)
   lapply(names, function(n) feature_from_column(n, prototype[[n]], levels[[n]]))
+}
+
+features_from_prototype <- function(model, prototype, response = NULL) {
+  names <- model_inputs(model, prototype)
+  if (is.null(names) || !all(names %in% names(prototype))) names <- non_response_columns(model, prototype, response)
+  prototype_features(model, prototype, names)
 }
 
 # Whether each feature accepts a missing value: score the example row with that feature set
@@ -135,7 +143,7 @@ describe_scoring <- function(model, rows, score_path = NULL, types = NULL) {
     found <- tryCatch(discover_types(model, rows, declared = types, matrix = TRUE), error = function(e) stop(found))
   }
   if (inherits(found, "error")) stop(found)
-  specs <- lapply(found$types, function(t) list(type = t$spec$type, field = t$spec$field, matrix = t$spec$matrix))
+  specs <- lapply(found$types, `[[`, "spec")
   list(scorer = adapter_scorer(model, specs, found$default), outputs = lapply(found$types, output_entry))
 }
 
@@ -154,18 +162,17 @@ example_rows <- function(model, features, prototype) {
 }
 
 # A model's schema and scorer: list(schema, scorer). `namespaces` are packages the model's
-# object refers to (read_model), recorded with its predict() method's. Should the inputs the model records
-# not be enough to predict (a mixed model's grouping columns, say), every column of the
-# prototype but the response is tried before giving up.
+# object refers to (read_model), recorded with its predict() method's. Should the inputs
+# the model records not be enough to predict (a mixed model's grouping columns, say),
+# every column of the prototype but the response is tried before giving up.
 describe_model <- function(model, score_path = NULL, prototype = NULL, response = NULL, types = NULL,
                            namespaces = character()) {
   features <- if (is.null(prototype)) features_from_model(model) else features_from_prototype(model, prototype, response)
   rows <- example_rows(model, features, prototype)
   scoring <- tryCatch(describe_scoring(model, rows, score_path, types), error = function(e) e)
-  wider <- if (is.null(prototype)) character() else setdiff(names(prototype), c(response, model_response(model)))
+  wider <- if (is.null(prototype)) character() else non_response_columns(model, prototype, response)
   if (inherits(scoring, "error") && !all(wider %in% vapply(features, `[[`, "", "name"))) {
-    levels <- model_factor_levels(model)
-    features <- lapply(wider, function(n) feature_from_column(n, prototype[[n]], levels[[n]]))
+    features <- prototype_features(model, prototype, wider)
     rows <- example_rows(model, features, prototype)
     scoring <- tryCatch(describe_scoring(model, rows, score_path, types), error = function(e) stop(scoring))
   }

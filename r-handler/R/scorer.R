@@ -27,14 +27,9 @@ custom_scorer <- function(path, model, types = NULL) {
   )
 }
 
-# A scorer over the model's adapter, from each type's spec: list(type, field, matrix) by name.
+# A scorer over the model's adapter, from each type's spec (type_spec), by name.
 adapter_scorer <- function(model, specs, default_type) {
   if (is.function(model)) stop("a model that is a function needs no model.rds: use score.R")
-  specs <- lapply(names(specs), function(name) {
-    s <- specs[[name]]
-    type_spec(name, type = s$type, field = s$field, matrix = isTRUE(s$matrix))
-  })
-  names(specs) <- vapply(specs, `[[`, "", "name")
   list(
     types = names(specs),
     default_type = default_type,
@@ -44,14 +39,14 @@ adapter_scorer <- function(model, specs, default_type) {
   )
 }
 
-# The specs a model.json records for its types ("call": {"type", "field", "newdata"}). A schema of
-# version 1 recorded none: each type is then predict()'s type of that name.
+# The specs a model.json records for its types ("call": {"type", "field", "newdata"}). A
+# schema of version 1 recorded none: each type is then predict()'s type of that name.
 schema_specs <- function(schema) {
   types <- schema$output$types
   lapply(stats::setNames(names(types), names(types)), function(name) {
     call <- types[[name]]$call
-    if (is.null(call)) return(list(type = name, field = NULL))
-    list(type = call$type, field = call$field, matrix = identical(call$newdata, "matrix"))
+    if (is.null(call)) return(type_spec(name))
+    type_spec(name, type = call$type, field = call$field, matrix = identical(call$newdata, "matrix"))
   })
 }
 

@@ -86,6 +86,14 @@ function gatedBody(first: string, gate: Promise<void>, rest: string): ReadableSt
   });
 }
 
+/** The chunks waiting in the poison queue. */
+async function poisoned(): Promise<{ batch: string; chunk: number }[]> {
+  const poison = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks-poison');
+  if (!(await poison.exists())) return [];
+  const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+  return peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
+}
+
 async function results(id: string): Promise<Results> {
   return (await (await stack.call(`/api/batches/${id}/results`, { headers: { accept: 'application/json' } })).json()) as Results;
 }
@@ -267,12 +275,10 @@ describe('asynchronous batch scoring', () => {
     const out = await results(body.id as string);
     expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
     // Not retried: its message was consumed, so nothing of it waits in the queue or its poison queue.
-    const queues = QueueServiceClient.fromConnectionString(stack.azurite.connectionString);
     await new Promise((r) => setTimeout(r, 4000));
-    expect((await queues.getQueueClient('batch-chunks').getProperties()).approximateMessagesCount).toBe(0);
-    const poison = queues.getQueueClient('batch-chunks-poison');
-    const peeked = (await poison.exists()) ? (await poison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems : [];
-    expect(peeked.map((m) => (JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string }).batch)).not.toContain(body.id);
+    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks');
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+    expect((await poisoned()).map((m) => m.batch)).not.toContain(body.id);
   });
 
   it("answers a synchronous request R refuses with R's message in the detail when SHOW_R_ERRORS is on", async () => {
@@ -291,12 +297,6 @@ describe('asynchronous batch scoring', () => {
     expect(done.chunks).toEqual({ total: 3, done: 2, failed: 1, pending: 0 });
     expect(done.errors).toEqual([{ chunk: 1, rows: { from: 2, to: 3 }, attempts: 5, reason: expect.stringContaining('worker_failed'), requestId: expect.any(String) }]);
     // The host moves the message to the poison queue just after the fifth failure is recorded.
-    const poison = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks-poison');
-    const poisoned = async () => {
-      if (!(await poison.exists())) return [];
-      const peeked = await poison.peekMessages({ numberOfMessages: 32 });
-      return peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
-    };
     await until(async () => (await poisoned()).some((m) => m.batch === body.id), 10_000, 'the poison message');
     expect(await poisoned()).toContainEqual(expect.objectContaining({ batch: body.id, chunk: 1 }));
     const out = await results(body.id as string);

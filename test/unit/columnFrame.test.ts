@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ColumnFrame, frameHeader, frameRows } from '../../functions/batch/columnFrame.js';
+import { ColumnFrame, frameHeader } from '../../functions/batch/columnFrame.js';
 import type { Feature } from '../../functions/scoring/modelSchema.js';
 import { decodeDoubles, splitPredictions } from '../../functions/workers/scoreCall.js';
 
@@ -47,7 +47,7 @@ describe('ColumnFrame', () => {
     expect(ints(24)).toEqual([7, -2147483648, -2147483647]);
     expect(ints(36)).toEqual([2, -2147483648, 1]);
     expect(ints(48)).toEqual([1, -2147483648, 0]);
-    expect(frameRows(encoded)).toBe(3);
+    expect(frameHeader(encoded).rows).toBe(3);
   });
 
   it.each([
