@@ -14,8 +14,13 @@ export type StorageAccess =
   | { kind: 'identity'; blobServiceUri: string; queueServiceUri: string; clientId?: string };
 
 export interface Config {
-  /** The storage account holding models and batches. */
-  storage: StorageAccess;
+  /**
+   * The host's storage account (AzureWebJobsStorage): batches and their queue live here,
+   * because the queue trigger polls this account and no other.
+   */
+  hostStorage: StorageAccess;
+  /** The storage account holding models: MODEL_STORAGE, else the host's. */
+  modelStorage: StorageAccess;
   /** Application Insights; telemetry is off when empty. */
   applicationInsightsConnectionString: string;
   modelsContainer: string;
@@ -62,6 +67,8 @@ export interface Config {
 
 /** The queue of batch chunks to score (its poison queue is `batch-chunks-poison`). */
 export const BATCH_QUEUE = 'batch-chunks';
+/** The queue of batch jobs that are not chunks: validating an uploaded input, assembling results. */
+export const BATCH_JOBS_QUEUE = 'batch-jobs';
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -102,13 +109,15 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
   };
 
-  const storage = readStorage(env, problems);
+  const hostStorage = readStorage(env, 'AzureWebJobsStorage', problems);
+  const modelStorage = hasStorage(env, 'MODEL_STORAGE') ? readStorage(env, 'MODEL_STORAGE', problems) : hostStorage;
   const modelsContainer = text('MODELS_CONTAINER', 'models');
   if (!NAME.test(modelsContainer)) problems.push(`MODELS_CONTAINER "${modelsContainer}" is not a valid container name`);
   const defaultModel = text('DEFAULT_MODEL', '');
 
   const config: Config = {
-    storage,
+    hostStorage,
+    modelStorage,
     applicationInsightsConnectionString: text('APPLICATIONINSIGHTS_CONNECTION_STRING', ''),
     modelsContainer,
     defaultModel,
@@ -146,22 +155,30 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   return Object.freeze(config);
 }
 
-/** MODEL_STORAGE, else AzureWebJobsStorage: a connection string, or `<name>__accountName` (or `__blobServiceUri` and `__queueServiceUri`) with an optional `__clientId`. */
-function readStorage(env: NodeJS.ProcessEnv, problems: string[]): StorageAccess {
-  const prefix = [env.MODEL_STORAGE, env.MODEL_STORAGE__accountName, env.MODEL_STORAGE__blobServiceUri].some((v) => v?.trim()) ? 'MODEL_STORAGE' : 'AzureWebJobsStorage';
+/** Whether any setting names a storage account under `prefix` (a connection string or identity-based). */
+export function hasStorage(env: NodeJS.ProcessEnv, prefix: string): boolean {
+  return [env[prefix], env[`${prefix}__accountName`], env[`${prefix}__blobServiceUri`], env[`${prefix}__queueServiceUri`]].some((v) => v?.trim());
+}
+
+/**
+ * A storage account as the Functions host reads its connection settings: `<prefix>` as a
+ * connection string, or identity-based `<prefix>__accountName` (or `__blobServiceUri` and
+ * `__queueServiceUri`) with an optional `__clientId`. Identity-based settings win.
+ */
+export function readStorage(env: NodeJS.ProcessEnv, prefix: string, problems: string[]): StorageAccess {
+  const account = env[`${prefix}__accountName`]?.trim();
+  const blobServiceUri = env[`${prefix}__blobServiceUri`]?.trim() || (account ? `https://${account}.blob.core.windows.net` : '');
+  const queueServiceUri = env[`${prefix}__queueServiceUri`]?.trim() || (account ? `https://${account}.queue.core.windows.net` : '');
+  if (blobServiceUri && queueServiceUri) {
+    const clientId = env[`${prefix}__clientId`]?.trim();
+    return { kind: 'identity', blobServiceUri, queueServiceUri, ...(clientId ? { clientId } : {}) };
+  }
   const connection = env[prefix]?.trim();
   if (connection) {
     return { kind: 'connectionString', connectionString: connection === 'UseDevelopmentStorage=true' ? developmentStorage : connection };
   }
-  const account = env[`${prefix}__accountName`]?.trim();
-  const blobServiceUri = env[`${prefix}__blobServiceUri`]?.trim() || (account ? `https://${account}.blob.core.windows.net` : '');
-  const queueServiceUri = env[`${prefix}__queueServiceUri`]?.trim() || (account ? `https://${account}.queue.core.windows.net` : '');
-  if (!blobServiceUri || !queueServiceUri) {
-    problems.push(`${prefix} must be a connection string, or ${prefix}__accountName (or __blobServiceUri and __queueServiceUri) must name the storage account`);
-    return { kind: 'connectionString', connectionString: '' };
-  }
-  const clientId = env[`${prefix}__clientId`]?.trim();
-  return { kind: 'identity', blobServiceUri, queueServiceUri, ...(clientId ? { clientId } : {}) };
+  problems.push(`${prefix} must be a connection string, or ${prefix}__accountName (or __blobServiceUri and __queueServiceUri) must name the storage account`);
+  return { kind: 'connectionString', connectionString: '' };
 }
 
 /** Azurite's well-known development account, as `UseDevelopmentStorage=true` means. */

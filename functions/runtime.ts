@@ -16,7 +16,7 @@ export function models(): ModelRegistry {
   if (!registry) {
     const c = config();
     registry = new ModelRegistry({
-      store: ModelStore.connect(c.storage, c.modelsContainer),
+      store: ModelStore.connect(c.modelStorage, c.modelsContainer),
       cacheDir: c.modelCacheDir,
       refreshMs: c.modelRefreshMs,
       idleMs: c.modelIdleMs,
@@ -75,11 +75,11 @@ function poolTelemetry(model: string, dir: string): PoolObserver {
 
 let batchStore: BatchStore | undefined;
 
-/** The process's batch store, on the same storage account as the models. */
+/** The process's batch store, on the host's storage account: the queue trigger polls that account. */
 export function batches(): BatchStore {
   if (!batchStore) {
     const c = config();
-    batchStore = BatchStore.connect(c.storage, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE });
+    batchStore = BatchStore.connect(c.hostStorage, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE });
   }
   return batchStore;
 }

@@ -34,7 +34,7 @@ if (opts.container) env.MODELS_CONTAINER = opts.container;
 
 try {
   const config = readConfig(env);
-  const store = ModelStore.connect(config.storage, config.modelsContainer);
+  const store = ModelStore.connect(config.modelStorage, config.modelsContainer);
   const { aliases } = await publishModel(store, {
     model: program.args[0] as string,
     name: opts.name,

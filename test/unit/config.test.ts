@@ -11,21 +11,29 @@ describe('readConfig', () => {
   });
 
   it('expands UseDevelopmentStorage=true to the Azurite account', () => {
-    expect(readConfig(base).storage).toEqual({ kind: 'connectionString', connectionString: developmentStorage });
+    expect(readConfig(base).hostStorage).toEqual({ kind: 'connectionString', connectionString: developmentStorage });
+    expect(readConfig(base).modelStorage).toEqual(readConfig(base).hostStorage);
   });
 
-  it('prefers MODEL_STORAGE over AzureWebJobsStorage', () => {
-    expect(readConfig({ ...base, MODEL_STORAGE: 'AccountName=x' }).storage).toEqual({ kind: 'connectionString', connectionString: 'AccountName=x' });
+  it('keeps models on MODEL_STORAGE but batches and their queue on AzureWebJobsStorage, the account the queue trigger polls', () => {
+    const c = readConfig({ ...base, MODEL_STORAGE: 'AccountName=x' });
+    expect(c.modelStorage).toEqual({ kind: 'connectionString', connectionString: 'AccountName=x' });
+    expect(c.hostStorage).toEqual({ kind: 'connectionString', connectionString: developmentStorage });
+  });
+
+  it('lets identity-based settings win over a connection string of the same name', () => {
+    const c = readConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', AzureWebJobsStorage__accountName: 'acct' });
+    expect(c.hostStorage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://acct.blob.core.windows.net' });
   });
 
   it('reaches storage with a managed identity from the host\'s identity-based settings', () => {
-    expect(readConfig({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__clientId: 'id-1', AzureWebJobsStorage__credential: 'managedidentity' }).storage).toEqual({
+    expect(readConfig({ AzureWebJobsStorage__accountName: 'acct', AzureWebJobsStorage__clientId: 'id-1', AzureWebJobsStorage__credential: 'managedidentity' }).hostStorage).toEqual({
       kind: 'identity',
       blobServiceUri: 'https://acct.blob.core.windows.net',
       queueServiceUri: 'https://acct.queue.core.windows.net',
       clientId: 'id-1',
     });
-    expect(readConfig({ MODEL_STORAGE__blobServiceUri: 'https://b', MODEL_STORAGE__queueServiceUri: 'https://q' }).storage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://b' });
+    expect(readConfig({ ...base, MODEL_STORAGE__blobServiceUri: 'https://b', MODEL_STORAGE__queueServiceUri: 'https://q' }).modelStorage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://b' });
   });
 
   it('preloads the default model unless told otherwise', () => {

@@ -25,7 +25,7 @@ describe('infra/main.bicep against the code', () => {
   it('connects to storage by identity, as the code understands it', () => {
     for (const key of ['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__clientId', 'AzureWebJobsStorage__credential']) expect(settingsInBicep).toContain(key);
     const config = readConfig({ AzureWebJobsStorage__accountName: 'st1', AzureWebJobsStorage__clientId: 'c' });
-    expect(config.storage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://st1.blob.core.windows.net', clientId: 'c' });
+    expect(config.hostStorage).toMatchObject({ kind: 'identity', blobServiceUri: 'https://st1.blob.core.windows.net', clientId: 'c' });
   });
 
   it('creates the containers and queues the code uses, by the same names', () => {
