@@ -1,4 +1,4 @@
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -23,6 +23,12 @@ export interface Config {
   modelStorage: StorageAccess;
   /** Application Insights; telemetry is off when empty. */
   applicationInsightsConnectionString: string;
+  /**
+   * How telemetry authenticates to Application Insights: `Authorization=AAD` (with
+   * `ClientId=<user-assigned identity>`, else the system-assigned one) sends it with a
+   * managed identity's token, which a resource with local auth off requires.
+   */
+  applicationInsightsAuthenticationString: string;
   modelsContainer: string;
   /** The model POST /api/score uses; empty means "the only model, if there is one". */
   defaultModel: string;
@@ -61,8 +67,19 @@ export interface Config {
   batchChunkRows: number;
   batchMaxChunkRows: number;
   batchMaxRows: number;
-  /** Largest JSON body a batch may be submitted as (CSV bodies and blobs are streamed). */
-  batchMaxJsonBytes: number;
+  /**
+   * Largest batch body (CSV or JSON) sent through the function. Below the host's own cap
+   * (100 MB), so that the app, not the host, refuses a larger one, pointing to upload URLs.
+   */
+  batchMaxBodyBytes: number;
+  /** How long an upload URL (POST /api/batches/uploads) may be used. */
+  uploadUrlSeconds: number;
+  /** How long a link to a finished batch's results may be used. */
+  resultsUrlSeconds: number;
+  /** Most rows a batch's results stream while it runs (finished results are one blob). */
+  partialResultsMaxRows: number;
+  /** This instance, as the platform names it (for what it records, such as which instance scored a chunk). */
+  instanceId: string;
 }
 
 /** The queue of batch chunks to score (its poison queue is `batch-chunks-poison`). */
@@ -119,6 +136,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     hostStorage,
     modelStorage,
     applicationInsightsConnectionString: text('APPLICATIONINSIGHTS_CONNECTION_STRING', ''),
+    applicationInsightsAuthenticationString: text('APPLICATIONINSIGHTS_AUTHENTICATION_STRING', ''),
     modelsContainer,
     defaultModel,
     preloadModels: list('PRELOAD_MODELS', defaultModel ? [defaultModel] : []),
@@ -142,7 +160,12 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     batchChunkRows: int('BATCH_CHUNK_ROWS', 10_000, 1),
     batchMaxChunkRows: int('BATCH_MAX_CHUNK_ROWS', 50_000, 1),
     batchMaxRows: int('BATCH_MAX_ROWS', 50_000_000, 1),
-    batchMaxJsonBytes: int('BATCH_MAX_JSON_BYTES', 64 * 1024 * 1024, 1024),
+    batchMaxBodyBytes: int('BATCH_MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    uploadUrlSeconds: int('UPLOAD_URL_SECONDS', 600, 60, 3600),
+    resultsUrlSeconds: int('RESULTS_URL_SECONDS', 300, 30, 3600),
+    partialResultsMaxRows: int('PARTIAL_RESULTS_MAX_ROWS', 100_000, 1),
+    // Container Apps names each replica; App Service plans, each instance.
+    instanceId: env.CONTAINER_APP_REPLICA_NAME?.trim() || env.WEBSITE_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}`,
   };
   for (const [key, value] of [
     ['BATCH_INPUTS_CONTAINER', config.batchInputsContainer],

@@ -9,20 +9,30 @@ import './http/openapi.js';
 import './http/score.js';
 import './http/batches.js';
 import './queue/scoreChunk.js';
+import './queue/validateBatch.js';
 
 // Request bodies arrive as streams, so an oversized body is refused before it is all read.
 app.setup({ enableHttpStream: true });
 
+/** The host waits this long for appTerminate before the worker exits (WorkerTerminateGracePeriodInSeconds: 5 s). */
+const TERMINATE_BUDGET_MS = 4000;
+
+// appStart runs inside the worker's initialisation, which the host limits to 2 minutes and
+// during which no request is served: models preload in the background (readiness reports them).
 app.hook.appStart(async () => {
   await startTelemetry();
   for (const name of config().preloadModels) {
-    await models()
+    void models()
       .preload(name)
       .catch((err: unknown) => console.warn(`preloading model ${name} failed: ${(err as Error).message}`));
   }
 });
 
+// Within the host's grace period: stop every R worker (SIGKILL after 2 s) and send what
+// telemetry holds, giving up on whatever is not done in time.
 app.hook.appTerminate(async () => {
-  await shutdown();
-  await telemetry().flush();
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, TERMINATE_BUDGET_MS)));
+  await Promise.race([Promise.allSettled([shutdown(), telemetry().flush()]), budget]);
+  clearTimeout(timer);
 });

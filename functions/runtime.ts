@@ -1,4 +1,4 @@
-import { BATCH_QUEUE, config } from './config.js';
+import { BATCH_JOBS_QUEUE, BATCH_QUEUE, config } from './config.js';
 import { ModelRegistry } from './models/registry.js';
 import { rHandlerDir } from './paths.js';
 import { BatchStore } from './storage/batchStore.js';
@@ -79,7 +79,7 @@ let batchStore: BatchStore | undefined;
 export function batches(): BatchStore {
   if (!batchStore) {
     const c = config();
-    batchStore = BatchStore.connect(c.hostStorage, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE });
+    batchStore = BatchStore.connect(c.hostStorage, { batches: c.batchesContainer, inputs: c.batchInputsContainer, queue: BATCH_QUEUE, jobs: BATCH_JOBS_QUEUE });
   }
   return batchStore;
 }

@@ -1,4 +1,5 @@
 import { context, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import type { TokenCredential } from '@azure/identity';
 import type { TelemetryClient } from 'applicationinsights';
 import { config } from './config.js';
 
@@ -43,15 +44,42 @@ export function contextOf(traceParent: string | undefined): Context {
   });
 }
 
-async function start(connectionString: string): Promise<Telemetry> {
+/**
+ * The managed identity an `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` names
+ * (`Authorization=AAD;ClientId=<id>`; no ClientId: the system-assigned identity), or
+ * undefined when it asks for no Entra authentication. The SDK's `setup()` does not read this
+ * setting itself (only its auto-attach agent does), so the app hands the credential over.
+ */
+export function entraIdentity(authenticationString: string): { clientId?: string } | undefined {
+  const parts = new Map(
+    authenticationString
+      .split(';')
+      .map((p) => p.split('=').map((s) => s.trim()))
+      .filter((kv) => kv.length === 2 && kv[0])
+      .map(([k, v]) => [(k as string).toLowerCase(), v as string]),
+  );
+  if (parts.get('authorization')?.toLowerCase() !== 'aad') return undefined;
+  const clientId = parts.get('clientid');
+  return clientId ? { clientId } : {};
+}
+
+async function start(connectionString: string, authenticationString: string): Promise<Telemetry> {
   const ai = (await import('applicationinsights')).default;
-  ai.setup(connectionString)
+  const setup = ai
+    .setup(connectionString)
     .setAutoCollectConsole(false)
     .setAutoCollectRequests(false)
     .setAutoCollectDependencies(true)
     .setAutoCollectExceptions(true)
-    .setSendLiveMetrics(false)
-    .start();
+    .setSendLiveMetrics(false);
+  const identity = entraIdentity(authenticationString);
+  if (identity) {
+    const { ManagedIdentityCredential } = await import('@azure/identity');
+    const credential: TokenCredential = identity.clientId ? new ManagedIdentityCredential({ clientId: identity.clientId }) : new ManagedIdentityCredential();
+    // Read when the exporter is built, in start(): with local auth off, telemetry without a token is dropped.
+    ai.defaultClient.config.aadTokenCredential = credential;
+  }
+  setup.start();
   const client = ai.defaultClient as TelemetryClient;
   return {
     dependency: (d) =>
@@ -78,9 +106,9 @@ let starting: Promise<Telemetry> | undefined;
 
 /** Starts telemetry if it is configured; the app calls this once at start. */
 export async function startTelemetry(): Promise<Telemetry> {
-  const connectionString = config().applicationInsightsConnectionString;
+  const { applicationInsightsConnectionString: connectionString, applicationInsightsAuthenticationString } = config();
   if (!connectionString) return (current = off);
-  starting ??= start(connectionString).then((t) => (current = t));
+  starting ??= start(connectionString, applicationInsightsAuthenticationString).then((t) => (current = t));
   return starting;
 }
 

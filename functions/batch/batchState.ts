@@ -1,8 +1,20 @@
-import { isAppError, problemDetails } from '../errors.js';
+import { isAppError, problemDetails, type ProblemDetails } from '../errors.js';
+import type { BatchOptions } from './batchOptions.js';
 
 /** A batch's state, derived from what is stored: never from counters a retry could double. */
 
-export type BatchState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type BatchState = 'validating' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** What the submit of an uploaded input asked for: answered at once, its rows checked later. */
+export interface Submission {
+  id: string;
+  model: { name: string; version: string };
+  type: string;
+  options: BatchOptions;
+  blob: string;
+  createdAt: string;
+  traceParent?: string;
+}
 
 export interface BatchManifest {
   id: string;
@@ -20,12 +32,22 @@ export interface BatchManifest {
   traceParent?: string;
 }
 
+/** Why an uploaded input's rows were refused, and when. */
+export interface Refusal {
+  at: string;
+  problem: ProblemDetails;
+}
+
 /** A stored chunk result (its blob's metadata). */
 export interface ChunkResult {
   chunk: number;
   rows: number;
   startedAt: string;
   finishedAt: string;
+  /** Its results blocks carry row names. */
+  named?: boolean;
+  /** The instance that scored it. */
+  instance?: string;
 }
 
 /** A stored chunk failure: the last attempt's reason and how many attempts were made. */
@@ -45,13 +67,16 @@ export interface BatchStatus {
   state: BatchState;
   model: { name: string; version: string };
   type: string;
-  rows: { total: number; done: number; failed: number };
-  chunks: { total: number; done: number; failed: number; pending: number };
+  /** Totals are null while an uploaded input is being validated. */
+  rows: { total: number | null; done: number; failed: number };
+  chunks: { total: number | null; done: number; failed: number; pending: number | null };
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
   errors: { chunk: number; rows: { from: number; to: number }; attempts: number; reason: string; requestId?: string }[];
+  /** Why an uploaded input was refused: the problem (with the first bad rows) a direct submit would have answered. */
+  problem?: ProblemDetails;
 }
 
 export const MAX_ATTEMPTS = 5;
@@ -61,20 +86,25 @@ export function chunkRange(m: BatchManifest, chunk: number): { from: number; to:
   return { from, to: Math.min(m.rows, from + m.chunkRows) - 1 };
 }
 
-export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures: ChunkFailure[], cancelledAt: string | undefined): BatchStatus {
+/**
+ * A batch's status from its manifest and stored state. It has succeeded once every chunk
+ * is done and its results are assembled (`assembled`); until then it is running.
+ */
+export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures: ChunkFailure[], cancelledAt: string | undefined, assembled = true): BatchStatus {
   const done = new Map(results.map((r) => [r.chunk, r]));
   const failed = failures.filter((f) => (f.final === true || f.attempts >= MAX_ATTEMPTS) && !done.has(f.chunk));
   const rowsDone = [...done.values()].reduce((n, r) => n + r.rows, 0);
   const rowsFailed = failed.reduce((n, f) => n + (chunkRange(m, f.chunk).to - chunkRange(m, f.chunk).from + 1), 0);
   const finished = done.size + failed.length >= m.chunks;
   let state: BatchState;
-  if (finished) state = failed.length > 0 ? 'failed' : 'succeeded';
+  if (finished && failed.length > 0) state = 'failed';
+  else if (finished) state = assembled ? 'succeeded' : 'running';
   else if (cancelledAt !== undefined) state = 'cancelled';
   else if (done.size > 0 || failures.length > 0) state = 'running';
   else state = 'queued';
   const starts = results.map((r) => r.startedAt).sort();
   const ends = [...results.map((r) => r.finishedAt), ...failed.map((f) => f.at)].sort();
-  const finishedAt = finished ? (ends.at(-1) ?? null) : state === 'cancelled' ? (cancelledAt ?? null) : null;
+  const finishedAt = state === 'succeeded' || state === 'failed' ? (ends.at(-1) ?? null) : state === 'cancelled' ? (cancelledAt ?? null) : null;
   return {
     id: m.id,
     state,
@@ -91,6 +121,29 @@ export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures:
       .sort((a, b) => a.chunk - b.chunk)
       .map((f) => ({ chunk: f.chunk, rows: chunkRange(m, f.chunk), attempts: f.attempts, reason: f.reason, ...(f.requestId ? { requestId: f.requestId } : {}) })),
   };
+}
+
+/** An uploaded input's batch before it has a manifest: validating, or failed with the problem its rows had. */
+export function submissionStatus(sub: Submission, refusal: Refusal | undefined): BatchStatus {
+  return {
+    id: sub.id,
+    state: refusal ? 'failed' : 'validating',
+    model: sub.model,
+    type: sub.type,
+    rows: { total: null, done: 0, failed: 0 },
+    chunks: { total: null, done: 0, failed: 0, pending: null },
+    createdAt: sub.createdAt,
+    startedAt: null,
+    finishedAt: refusal ? refusal.at : null,
+    durationMs: refusal ? Date.parse(refusal.at) - Date.parse(sub.createdAt) : null,
+    errors: [],
+    ...(refusal ? { problem: refusal.problem } : {}),
+  };
+}
+
+/** Whether every chunk has its result (so the batch's results may be assembled). */
+export function allChunksDone(m: BatchManifest, results: ChunkResult[]): boolean {
+  return new Set(results.map((r) => r.chunk)).size >= m.chunks;
 }
 
 export const isFinished = (s: BatchState): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';

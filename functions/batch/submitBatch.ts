@@ -3,24 +3,27 @@ import { AppError, type FieldError } from '../errors.js';
 import { invalidRows, MAX_ERRORS, type InputValidator } from '../scoring/inputValidator.js';
 import type { BatchStore } from '../storage/batchStore.js';
 import type { BatchOptions } from './batchOptions.js';
-import type { BatchManifest } from './batchState.js';
+import { MAX_CHUNKS } from './batchResults.js';
+import type { BatchManifest, Submission } from './batchState.js';
 import { ColumnFrame } from './columnFrame.js';
 import type { RowSource } from './rowSources.js';
 
-export interface SubmitInput {
+export interface RowsInput {
   model: { name: string; version: string; validator: InputValidator };
   source: RowSource;
   options: BatchOptions;
-  idempotencyKey: string | undefined;
   maxRows: number;
   traceParent?: string;
 }
 
-export interface Submitted {
-  manifest: BatchManifest;
-  /** True when an Idempotency-Key named a batch submitted before. */
-  existing: boolean;
+export interface SubmitInput extends RowsInput {
+  idempotencyKey: string | undefined;
 }
+
+export type Submitted =
+  | { existing: false; manifest: BatchManifest }
+  /** An Idempotency-Key named a batch submitted before. */
+  | { existing: true; id: string };
 
 const UPLOADS_IN_FLIGHT = 4;
 
@@ -36,28 +39,83 @@ const UPLOADS_IN_FLIGHT = 4;
 export async function submitBatch(store: BatchStore, input: SubmitInput): Promise<Submitted> {
   await store.ensure();
   const id = randomUUID();
-  if (input.idempotencyKey !== undefined) {
-    const existingId = await store.claimIdempotencyKey(input.idempotencyKey, id);
-    if (existingId !== undefined) {
-      const manifest = await store.readManifest(existingId);
-      if (manifest) return { manifest, existing: true };
-      throw new AppError('overloaded', 'A batch with this Idempotency-Key is still being submitted. Try again shortly.', { retryAfter: 2 });
-    }
-  }
-  const progress = { enqueued: 0 };
+  const existing = await claimKey(store, input.idempotencyKey, id);
+  if (existing) return existing;
   try {
-    const manifest = await storeRows(store, id, input, progress);
-    await store.writeManifest(manifest);
-    return { manifest, existing: false };
+    return { existing: false, manifest: await storeBatch(store, id, input) };
   } catch (err) {
-    if (progress.enqueued > 0) await store.refuse(id).catch(() => undefined);
-    await store.deleteBatch(id).catch(() => undefined);
     if (input.idempotencyKey !== undefined) await store.releaseIdempotencyKey(input.idempotencyKey).catch(() => undefined);
     throw err;
   }
 }
 
-async function storeRows(store: BatchStore, id: string, input: SubmitInput, progress: { enqueued: number }): Promise<BatchManifest> {
+/** The batch an Idempotency-Key already names, if any (503 while that one is still being stored). */
+async function claimKey(store: BatchStore, key: string | undefined, id: string): Promise<{ existing: true; id: string } | undefined> {
+  if (key === undefined) return undefined;
+  const existingId = await store.claimIdempotencyKey(key, id);
+  if (existingId === undefined) return undefined;
+  if ((await store.readManifest(existingId)) || (await store.readSubmission(existingId))) return { existing: true, id: existingId };
+  throw new AppError('overloaded', 'A batch with this Idempotency-Key is still being submitted. Try again shortly.', { retryAfter: 2 });
+}
+
+export interface UploadInput {
+  model: { name: string; version: string };
+  type: string;
+  options: BatchOptions;
+  blob: string;
+  idempotencyKey: string | undefined;
+  traceParent?: string;
+}
+
+/**
+ * Accepts a batch whose rows were uploaded to the batch inputs container, without reading
+ * them: what was asked is stored and a job to check and store the rows is queued (see
+ * validateUpload), so the answer comes at once whatever the input's size.
+ */
+export async function submitUpload(store: BatchStore, input: UploadInput): Promise<{ existing: false; submission: Submission } | { existing: true; id: string }> {
+  await store.ensure();
+  if (!(await store.inputExists(input.blob))) throw new AppError('input_not_found', `There is no blob "${input.blob}" in the batch inputs container.`);
+  const id = randomUUID();
+  const existing = await claimKey(store, input.idempotencyKey, id);
+  if (existing) return existing;
+  const submission: Submission = {
+    id,
+    model: input.model,
+    type: input.type,
+    options: input.options,
+    blob: input.blob,
+    createdAt: new Date().toISOString(),
+    ...(input.traceParent ? { traceParent: input.traceParent } : {}),
+  };
+  await store.writeSubmission(submission);
+  await store.enqueueValidation(id);
+  return { existing: false, submission };
+}
+
+/**
+ * Checks and stores a batch's rows under `id`, then writes its manifest, which makes it
+ * visible. Any bad row refuses the whole batch: it is marked refused, so chunks already
+ * enqueued are skipped and any result they wrote is removed, and what was stored is deleted.
+ */
+export async function storeBatch(store: BatchStore, id: string, input: RowsInput, cleanUp: (err: unknown) => boolean = () => true): Promise<BatchManifest> {
+  const progress = { enqueued: 0 };
+  try {
+    const manifest = await storeRows(store, id, input, progress);
+    await store.writeManifest(manifest);
+    return manifest;
+  } catch (err) {
+    if (cleanUp(err)) await discardBatch(store, id);
+    throw err;
+  }
+}
+
+/** Marks a batch refused (chunks already enqueued are skipped) and deletes what was stored for it. */
+export async function discardBatch(store: BatchStore, id: string): Promise<void> {
+  await store.refuse(id).catch(() => undefined);
+  await store.deleteBatch(id).catch(() => undefined);
+}
+
+async function storeRows(store: BatchStore, id: string, input: RowsInput, progress: { enqueued: number }): Promise<BatchManifest> {
   const receivedAt = new Date().toISOString();
   const { validator } = input.model;
   const { source } = input;
@@ -75,6 +133,11 @@ async function storeRows(store: BatchStore, id: string, input: SubmitInput, prog
   let rowNames = false;
 
   const flush = async () => {
+    if (chunks >= MAX_CHUNKS) {
+      throw new AppError('invalid_request', `A batch may have at most ${MAX_CHUNKS} chunks: ask for a larger chunkSize.`, {
+        errors: [{ field: 'chunkSize', message: `gives more than ${MAX_CHUNKS} chunks`, pointer: '?chunkSize' }],
+      });
+    }
     const full = frame;
     const chunk = chunks++;
     frame = new ColumnFrame(features, type, chunkRows);

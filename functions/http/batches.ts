@@ -1,13 +1,15 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { stringify } from 'csv-stringify/sync';
-import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { blobFormat, checkInputBlobName, readBatchOptions, type OutputFormat } from '../batch/batchOptions.js';
-import { deriveStatus, isFinished, type BatchManifest, type BatchStatus } from '../batch/batchState.js';
-import { csvRowSource, jsonRowSource, ndjsonRowSource, type RowSource } from '../batch/rowSources.js';
-import { submitBatch } from '../batch/submitBatch.js';
+import { assembleResults, resultColumns } from '../batch/assembleResults.js';
+import { blobFormat, checkInputBlobName, readBatchOptions } from '../batch/batchOptions.js';
+import { csvHead, csvPiece, jsonHead, jsonPiece, JSON_TAIL, type ChunkPredictions, type ResultFormat } from '../batch/batchResults.js';
+import { allChunksDone, deriveStatus, isFinished, submissionStatus, type BatchManifest, type BatchStatus } from '../batch/batchState.js';
+import { csvRowSource, jsonRowSource, type RowSource } from '../batch/rowSources.js';
+import { submitBatch, submitUpload } from '../batch/submitBatch.js';
 import { config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
 import { telemetry } from '../telemetry.js';
 import { parseJson, readRows } from '../scoring/requestBody.js';
@@ -37,11 +39,35 @@ function byteStream(pieces: AsyncIterator<string>): ReadableStream<Uint8Array> {
 
 const links = (id: string) => ({ self: `/api/batches/${id}`, results: `/api/batches/${id}/results` });
 
+/** A body too large to pass through the function: where to send it instead. */
+function tooLargeForFunction(limit: number): AppError {
+  return new AppError(
+    'payload_too_large',
+    `A batch body may be at most ${limit} bytes. Upload larger inputs: POST /api/batches/uploads gives a short-lived upload URL; PUT the file there, then submit {"blob": "<the name it gave>"}.`,
+  );
+}
+
+/** The CSV body as a stream that fails with 413 once it passes `limit` bytes. */
+function cappedBody(request: HttpRequest, limit: number): Readable {
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLargeForFunction(limit);
+  if (!request.body) throw new AppError('invalid_request', 'The request body is empty.');
+  let size = 0;
+  return Readable.fromWeb(request.body as unknown as WebReadableStream).pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(size > limit ? tooLargeForFunction(limit) : null, chunk);
+      },
+    }),
+  );
+}
+
 /**
  * POST /api/batches, /api/models/{name}/batches, /api/models/{name}/versions/{version}/batches:
- * validates every row up front, stores the rows in chunks and enqueues them; 202 Accepted
- * with Location. Rows come as JSON (records or split), as a text/csv body, or as
- * {"blob": "name.csv"} naming a file uploaded to the batch inputs container.
+ * 202 Accepted with Location. Rows come as JSON (records or split) or a text/csv body, up to
+ * the host's body limit, checked before the answer; or as {"blob": "name.csv"} naming a
+ * file uploaded to the batch inputs container (see POST /api/batches/uploads), answered at
+ * once in state `validating` while a queued job checks and stores its rows.
  */
 export async function submitBatchHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
@@ -49,42 +75,44 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
     const type = request.headers.get('content-type') ?? '';
     const model = await models().resolve(request.params.name, request.params.version);
     const store = batches();
+    const traceParent = context.traceContext?.traceParent ?? undefined;
+    const idempotencyKey = request.headers.get('idempotency-key') ?? undefined;
+    const limits = { defaultChunkRows: c.batchChunkRows, maxChunkRows: c.batchMaxChunkRows };
     let source: RowSource;
     let body: Record<string, unknown> = {};
     if (CSV_TYPE.test(type)) {
-      if (!request.body) throw new AppError('invalid_request', 'The request body is empty.');
-      source = csvRowSource(Readable.fromWeb(request.body as unknown as WebReadableStream), model.schema);
+      source = csvRowSource(cappedBody(request, c.batchMaxBodyBytes), model.schema);
     } else if (JSON_TYPE.test(type)) {
-      const parsed = parseJson(await readText(request, c.batchMaxJsonBytes));
+      const limit = c.batchMaxBodyBytes;
+      const parsed = parseJson(await readText(request, limit).catch((err: unknown) => Promise.reject(isAppError(err) && err.code === 'payload_too_large' ? tooLargeForFunction(limit) : err)));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('invalid_request', 'The request body must be a JSON object.');
       body = parsed as Record<string, unknown>;
       if (body.blob !== undefined) {
-        const name = checkInputBlobName(body.blob);
-        const format = blobFormat(name);
-        const stream = await store.openInput(name);
-        if (!stream) throw new AppError('input_not_found', `There is no blob "${name}" in the batch inputs container.`);
-        source = format === 'csv' ? csvRowSource(stream, model.schema) : ndjsonRowSource(stream, model.schema);
-      } else {
-        const { chunkSize: _chunk, output: _output, ...rows } = body;
-        source = jsonRowSource(readRows(rows, c.batchMaxRows), model.schema);
+        const { blob, ...optionBody } = body;
+        const name = checkInputBlobName(blob);
+        blobFormat(name);
+        const options = readBatchOptions(request.query, optionBody, limits);
+        const submitted = await submitUpload(store, { model, type: model.validator.checkType(options.type), options, blob: name, idempotencyKey, traceParent });
+        if (submitted.existing) return await accepted(submitted.id, true, context);
+        const { submission: sub } = submitted;
+        context.log(`batch ${sub.id} accepted from ${name}: validating`);
+        return {
+          status: 202,
+          headers: { location: links(sub.id).self, 'retry-after': '1' },
+          jsonBody: { id: sub.id, state: 'validating', model: sub.model, type: sub.type, rows: null, chunks: null, links: links(sub.id) },
+        };
       }
+      const { chunkSize: _chunk, output: _output, ...rows } = body;
+      source = jsonRowSource(readRows(rows, c.batchMaxRows), model.schema);
     } else {
       throw new AppError('unsupported_media_type', 'Send batch rows as application/json or text/csv.');
     }
-    const { blob: _blob, ...optionBody } = body;
-    const options = readBatchOptions(request.query, optionBody, { defaultChunkRows: c.batchChunkRows, maxChunkRows: c.batchMaxChunkRows });
-    const { manifest, existing } = await submitBatch(store, {
-      model,
-      source,
-      options,
-      idempotencyKey: request.headers.get('idempotency-key') ?? undefined,
-      maxRows: c.batchMaxRows,
-      traceParent: context.traceContext?.traceParent ?? undefined,
-    });
-    if (!existing) {
-      telemetry().event('Batch submitted', { batch: manifest.id, model: manifest.model.name, version: manifest.model.version, rows: String(manifest.rows), chunks: String(manifest.chunks) }, manifest.traceParent);
-    }
-    context.log(`batch ${manifest.id} ${existing ? 'resubmitted' : 'accepted'}: ${manifest.rows} rows in ${manifest.chunks} chunks`);
+    const options = readBatchOptions(request.query, body, limits);
+    const submitted = await submitBatch(store, { model, source, options, idempotencyKey, maxRows: c.batchMaxRows, traceParent });
+    if (submitted.existing) return await accepted(submitted.id, true, context);
+    const { manifest } = submitted;
+    telemetry().event('Batch submitted', { batch: manifest.id, model: manifest.model.name, version: manifest.model.version, rows: String(manifest.rows), chunks: String(manifest.chunks) }, manifest.traceParent);
+    context.log(`batch ${manifest.id} accepted: ${manifest.rows} rows in ${manifest.chunks} chunks`);
     return {
       status: 202,
       headers: { location: links(manifest.id).self, 'retry-after': String(Math.min(10, Math.max(1, Math.ceil(manifest.rows / 100_000)))) },
@@ -95,25 +123,94 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
   }
 }
 
-async function loadBatch(id: string | undefined): Promise<{ manifest: BatchManifest; status: BatchStatus }> {
+/** 202 for a batch an Idempotency-Key named before: its status now. */
+async function accepted(id: string, existing: boolean, context: InvocationContext): Promise<HttpResponseInit> {
+  const { status } = await loadBatch(id);
+  if (existing) context.log(`batch ${id} resubmitted`);
+  return { status: 202, headers: { location: links(id).self, 'retry-after': '1' }, jsonBody: { ...status, rows: status.rows.total, chunks: status.chunks.total, links: links(id) } };
+}
+
+/**
+ * POST /api/batches/uploads: a short-lived URL to upload one batch input file straight to
+ * Blob Storage (the valet key pattern), for inputs too large to pass through the function.
+ * The URL may create that one blob and nothing else; then submit {"blob": name}.
+ */
+export async function createUpload(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const c = config();
+    const text = request.headers.get('content-type') ? await readText(request, 4096) : '';
+    const body = (text.trim() ? parseJson(text) : {}) as { format?: unknown };
+    const format = body.format ?? request.query.get('format') ?? 'csv';
+    if (format !== 'csv' && format !== 'ndjson') {
+      throw new AppError('invalid_request', 'Option "format" must be "csv" or "ndjson".', { errors: [{ field: 'format', message: 'must be "csv" or "ndjson"', pointer: '/format' }] });
+    }
+    const store = batches();
+    await store.ensure();
+    const blob = `uploads/${new Date().toISOString().slice(0, 10)}/${randomUUID()}.${format}`;
+    const { url, expiresAt } = await store.uploadUrl(blob, c.uploadUrlSeconds);
+    context.log(`upload URL for ${blob} until ${expiresAt}`);
+    return {
+      status: 201,
+      jsonBody: {
+        blob,
+        url,
+        method: 'PUT',
+        headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
+        expiresAt,
+        submit: { method: 'POST', href: '/api/batches', body: { blob } },
+      },
+    };
+  } catch (err) {
+    return answerError(err, request, context);
+  }
+}
+
+async function loadBatch(id: string | undefined): Promise<{ manifest?: BatchManifest; status: BatchStatus }> {
   if (!id || !ID.test(id)) throw new AppError('batch_not_found', `There is no batch "${id}".`);
   const store = batches();
   const manifest = await store.readManifest(id);
-  if (!manifest) throw new AppError('batch_not_found', `There is no batch "${id}".`);
+  if (!manifest) {
+    const submission = await store.readSubmission(id);
+    if (!submission) throw new AppError('batch_not_found', `There is no batch "${id}".`);
+    return { status: submissionStatus(submission, await store.readRefusal(id)) };
+  }
   const state = await store.readState(id);
-  return { manifest, status: deriveStatus(manifest, state.results, state.failures, state.cancelledAt) };
+  let { assembled } = state;
+  if (!assembled && allChunksDone(manifest, state.results)) {
+    await assembleResults(store, manifest, state.results, resultColumns(await schemaOf(manifest), manifest.type));
+    assembled = true;
+  }
+  return { manifest, status: deriveStatus(manifest, state.results, state.failures, state.cancelledAt, assembled) };
+}
+
+const schemaOf = (m: BatchManifest) => models().schemaOfVersion(m.model.name, m.model.version).catch(() => undefined);
+
+function outputFormat(request: HttpRequest, manifest: BatchManifest): ResultFormat {
+  const accept = request.headers.get('accept') ?? '';
+  if (/text\/csv/i.test(accept)) return 'csv';
+  if (/application\/json/i.test(accept)) return 'json';
+  return manifest.output;
+}
+
+/** 303 See Other to a short-lived read-only link to a succeeded batch's results blob. */
+async function toResults(request: HttpRequest, manifest: BatchManifest, body?: Record<string, unknown>): Promise<HttpResponseInit> {
+  const { url } = await batches().resultsUrl(manifest.id, outputFormat(request, manifest), config().resultsUrlSeconds);
+  return { status: 303, headers: { location: url, 'cache-control': 'no-store' }, ...(body ? { jsonBody: body } : {}) };
 }
 
 /**
  * GET /api/batches/{id}: the batch's state, chunks and rows done, timings and errors.
- * Once it succeeded: 303 See Other to its results (200 with the link given ?redirect=false).
+ * Once it succeeded: 303 See Other straight to its results (a short-lived link to the
+ * results blob, which needs no key); with ?redirect=false, 200 with that link.
  */
 export async function getBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { status } = await loadBatch(request.params.id);
-    const body = { ...status, links: links(status.id) };
-    if (status.state === 'succeeded' && request.query.get('redirect') !== 'false') {
-      return { status: 303, headers: { location: links(status.id).results }, jsonBody: body };
+    const { manifest, status } = await loadBatch(request.params.id);
+    const body: Record<string, unknown> = { ...status, links: links(status.id) };
+    if (status.state === 'succeeded' && manifest) {
+      if (request.query.get('redirect') !== 'false') return await toResults(request, manifest, body);
+      const download = await batches().resultsUrl(manifest.id, outputFormat(request, manifest), config().resultsUrlSeconds);
+      return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { ...body, links: { ...links(status.id), download: download.url }, downloadExpiresAt: download.expiresAt } };
     }
     return { status: 200, headers: isFinished(status.state) ? {} : { 'retry-after': '1' }, jsonBody: body };
   } catch (err) {
@@ -124,67 +221,55 @@ export async function getBatch(request: HttpRequest, context: InvocationContext)
 /** DELETE /api/batches/{id}: cancels the batch; chunks not started are skipped. */
 export async function cancelBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { manifest, status } = await loadBatch(request.params.id);
+    const { status } = await loadBatch(request.params.id);
     if (status.state === 'succeeded' || status.state === 'failed') {
-      throw new AppError('batch_finished', `Batch ${manifest.id} already ${status.state}; there is nothing to cancel.`);
+      throw new AppError('batch_finished', `Batch ${status.id} already ${status.state}; there is nothing to cancel.`);
     }
-    await batches().cancel(manifest.id);
-    telemetry().event('Batch cancelled', { batch: manifest.id, chunksDone: String(status.chunks.done) }, manifest.traceParent);
-    const after = await loadBatch(manifest.id);
-    return { status: 202, jsonBody: { ...after.status, links: links(manifest.id) } };
+    await batches().cancel(status.id);
+    telemetry().event('Batch cancelled', { batch: status.id, chunksDone: String(status.chunks.done) });
+    const after = await loadBatch(status.id);
+    return { status: 202, jsonBody: { ...after.status, links: links(status.id) } };
   } catch (err) {
     return answerError(err, request, context);
   }
 }
 
-function outputFormat(request: HttpRequest, manifest: BatchManifest): OutputFormat {
-  const accept = request.headers.get('accept') ?? '';
-  if (/text\/csv/i.test(accept)) return 'csv';
-  if (/application\/json/i.test(accept)) return 'json';
-  return manifest.output;
-}
-
 /**
  * GET /api/batches/{id}/results: one entry per input row, in input order, with the row's
- * index (and its name, when the input named rows); CSV or JSON by Accept. Streamed chunk
- * by chunk; while the batch runs, the chunks done so far.
+ * index (and its name, when the input named rows); CSV or JSON by Accept. A succeeded
+ * batch's results are one blob, answered with 303 See Other to a short-lived link to it
+ * (the app never holds them). Before that, the chunks done so far are streamed, at most
+ * PARTIAL_RESULTS_MAX_ROWS rows (then `truncated`).
  */
 export async function getBatchResults(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { manifest, status } = await loadBatch(request.params.id);
+    if (!manifest) return { status: 200, headers: { 'retry-after': '1' }, jsonBody: { id: status.id, state: status.state, complete: false, type: status.type, results: [] } };
+    if (status.state === 'succeeded') return await toResults(request, manifest);
     const format = outputFormat(request, manifest);
     const store = batches();
-    const done = (await store.readState(manifest.id)).results.map((r) => r.chunk);
-    const output = (await models().schemaOfVersion(manifest.model.name, manifest.model.version).catch(() => undefined))?.output.types[manifest.type];
-    const columns = output?.classes ?? output?.columns;
-    const named = manifest.rowNames === true;
+    const shape = { columns: resultColumns(await schemaOf(manifest), manifest.type), named: manifest.rowNames === true };
+    const chunks: number[] = [];
+    let rows = 0;
+    for (const r of (await store.readState(manifest.id)).results) {
+      if (rows + r.rows > config().partialResultsMaxRows) break;
+      chunks.push(r.chunk);
+      rows += r.rows;
+    }
+    const truncated = chunks.length < status.chunks.done;
     async function* lines(): AsyncGenerator<string> {
-      if (format === 'csv') yield stringify([['row', ...(named ? ['rowName'] : []), ...(columns ?? ['prediction'])]]);
-      else yield `{"id":${JSON.stringify(manifest.id)},"state":${JSON.stringify(status.state)},"complete":${status.state === 'succeeded'},"type":${JSON.stringify(manifest.type)},"results":[`;
+      yield format === 'csv' ? csvHead(shape) : jsonHead({ id: manifest!.id, state: status.state, complete: false, type: manifest!.type });
       let first = true;
-      for (const chunk of done) {
-        const { predictions, rowNames } = JSON.parse(await store.readResult(manifest.id, chunk)) as { predictions: unknown[]; rowNames?: (string | null)[] };
-        const offset = chunk * manifest.chunkRows;
-        const nameOf = (i: number) => rowNames?.[i] ?? null;
-        if (format === 'csv') {
-          yield stringify(
-            predictions.map((p, i) => [
-              offset + i,
-              ...(named ? [nameOf(i) ?? ''] : []),
-              ...(columns && p && typeof p === 'object' ? columns.map((c) => (p as Record<string, unknown>)[c] ?? '') : [p ?? '']),
-            ]),
-          );
-        } else {
-          const parts = predictions.map((p, i) => `{"row":${offset + i},${named ? `"rowName":${JSON.stringify(nameOf(i))},` : ''}"prediction":${JSON.stringify(p)}}`);
-          yield (first ? '' : ',') + parts.join(',');
-          first = false;
-        }
+      for (const n of chunks) {
+        const chunk = JSON.parse(await store.readResult(manifest!.id, n)) as ChunkPredictions;
+        yield format === 'csv' ? csvPiece(chunk, shape) : jsonPiece(chunk, shape, first);
+        first = false;
       }
-      if (format === 'json') yield ']}';
+      if (format === 'json') yield truncated ? '],"truncated":true}' : JSON_TAIL;
     }
     return {
       status: 200,
-      headers: { 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json' },
+      headers: { 'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json', ...(truncated ? { 'x-results-truncated': 'true' } : {}) },
       body: byteStream(lines()),
     };
   } catch (err) {
@@ -195,6 +280,7 @@ export async function getBatchResults(request: HttpRequest, context: InvocationC
 app.http('submitBatch', { route: 'batches', methods: ['POST'], authLevel: 'function', handler: submitBatchHttp });
 app.http('submitModelBatch', { route: 'models/{name}/batches', methods: ['POST'], authLevel: 'function', handler: submitBatchHttp });
 app.http('submitModelVersionBatch', { route: 'models/{name}/versions/{version}/batches', methods: ['POST'], authLevel: 'function', handler: submitBatchHttp });
+app.http('createBatchUpload', { route: 'batches/uploads', methods: ['POST'], authLevel: 'function', handler: createUpload });
 app.http('getBatch', { route: 'batches/{id}', methods: ['GET'], authLevel: 'function', handler: getBatch });
 app.http('cancelBatch', { route: 'batches/{id}', methods: ['DELETE'], authLevel: 'function', handler: cancelBatch });
 app.http('getBatchResults', { route: 'batches/{id}/results', methods: ['GET'], authLevel: 'function', handler: getBatchResults });

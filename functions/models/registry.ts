@@ -153,8 +153,7 @@ export class ModelRegistry {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
-    const loading = [...this.#loading.values()];
-    await Promise.allSettled(loading);
+    // A version still downloading sees #closed before it starts any R process.
     await Promise.all([...this.#loaded.values()].map((l) => l.pool.close()));
     this.#loaded.clear();
   }
@@ -233,6 +232,7 @@ export class ModelRegistry {
         const dir = join(this.#o.cacheDir, stored.name, `${stored.version}-${stored.tag}`);
         if (!existsSync(join(dir, 'model.rds'))) await this.#o.store.download(stored, dir);
         const schema = parseModelSchema(await readFile(join(dir, 'model.json'), 'utf8'));
+        if (this.#closed) throw new AppError('model_unavailable', 'The service is shutting down.', { retryAfter: 1 });
         const version: LoadedVersion = {
           name: stored.name,
           version: stored.version,

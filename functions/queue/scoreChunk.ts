@@ -1,4 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { assembleIfDone, resultColumns } from '../batch/assembleResults.js';
+import { csvPiece, jsonPiece } from '../batch/batchResults.js';
 import { chunkRange, failureReason } from '../batch/batchState.js';
 import { frameHeader } from '../batch/columnFrame.js';
 import { BATCH_QUEUE, config } from '../config.js';
@@ -86,17 +88,27 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     // The stored chunk is already R's request body: it goes to R as it is.
     const result = await scoreWithPatience(model.pool, { rows, type: job.type, columns: {}, encoded: frame, traceParent: job.traceParent });
     const finishedAt = new Date().toISOString();
-    const body = JSON.stringify({ chunk: job.chunk, offset: job.from, predictions: result.predictions, ...(rowNames ? { rowNames } : {}) });
-    const written = await store.writeResult(job.batch, job.chunk, body, {
+    const scored = { offset: job.from, predictions: result.predictions, ...(rowNames ? { rowNames } : {}) };
+    // Its blocks of the batch's results blobs first: a chunk with a result has them.
+    const shape = { columns: resultColumns(model.schema, job.type), named: rowNames !== undefined };
+    await store.stageResultPieces(job.batch, job.chunk, { csv: csvPiece(scored, shape), json: jsonPiece(scored, shape, job.chunk === 0) });
+    const written = await store.writeResult(job.batch, job.chunk, JSON.stringify({ chunk: job.chunk, ...scored }), {
       rows,
       startedAt,
       finishedAt,
+      named: shape.named,
+      instance: config().instanceId,
     });
     // Chunks are scored while their batch is still being submitted: if it was refused
     // meanwhile, this result must not outlive it (the refusal deletes what it can list).
     if (written && !store.isKnownAccepted(job.batch) && (await store.stopReason(job.batch)) === 'refused') {
       await store.deleteResult(job.batch, job.chunk);
       return;
+    }
+    if (!written) context.warn(`batch ${job.batch} chunk ${job.chunk} was already scored (a second delivery of its message)`);
+    const manifest = await store.readManifest(job.batch);
+    if (written && manifest && (await assembleIfDone(store, manifest, async () => shape.columns))) {
+      telemetry().event('Batch succeeded', { batch: job.batch, rows: String(manifest.rows), chunks: String(manifest.chunks) }, job.traceParent);
     }
     const ms = Date.parse(finishedAt) - Date.parse(startedAt);
     telemetry().metric('Batch chunk duration (ms)', ms, { model: job.model.name });

@@ -4,8 +4,10 @@ import type { StorageAccess } from '../config.js';
 import { blobService, queueService } from './clients.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { BatchManifest, ChunkFailure, ChunkResult } from '../batch/batchState.js';
+import type { BatchManifest, ChunkFailure, ChunkResult, Refusal, Submission } from '../batch/batchState.js';
+import { blockId, blockList, type ResultFormat } from '../batch/batchResults.js';
 import { FRAME_CONTENT_TYPE } from '../batch/columnFrame.js';
+import { BlobUrlSigner, type SignedUrl } from './blobUrls.js';
 import { RecentFrames } from './recentFrames.js';
 
 /**
@@ -40,7 +42,16 @@ const paths = {
   failure: (id: string, n: number) => `${id}/state/errors/${pad(n)}.json`,
   stopped: (id: string) => `${id}/state/cancelled`,
   idempotency: (key: string) => `idempotency/${createHash('sha256').update(key).digest('hex')}`,
+  submission: (id: string) => `${id}/submission.json`,
+  refusal: (id: string) => `${id}/state/refusal.json`,
+  assembled: (id: string) => `${id}/state/assembled`,
+  results: (id: string, format: ResultFormat) => `${id}/results.${format}`,
 };
+
+const CONTENT_TYPES: Record<ResultFormat, string> = { csv: 'text/csv; charset=utf-8', json: 'application/json' };
+
+/** One chunk's results as a block of each results blob (see batchResults.ts). */
+export type ResultPieces = Record<ResultFormat, string>;
 
 /**
  * Batches in Blob Storage and their chunks on a Storage Queue. Layout of the batches
@@ -48,30 +59,38 @@ const paths = {
  * a column frame, the body R reads); state/results/NNNNNN.json (written once, create-only);
  * state/errors/NNNNNN.json (the last failure of a chunk); state/cancelled (the batch was
  * stopped: its metadata says whether cancelled, or refused while its chunks were being
- * scored; the one blob kept of a refused batch).
+ * scored; the one blob kept of a refused batch); for an uploaded input, submission.json
+ * (what was asked, written at once) and state/refusal.json (why its rows were refused);
+ * results.csv and results.json (each chunk stages its block as it is scored; committed
+ * once every chunk is done) and state/assembled.
  */
 export class BatchStore {
   readonly batches: ContainerClient;
   readonly inputs: ContainerClient;
   readonly queue: QueueClient;
+  readonly jobs: QueueClient;
+  readonly signer: BlobUrlSigner;
   #ready: Promise<void> | undefined;
   readonly #manifests = new Map<string, BatchManifest>();
   readonly #recentFrames = new RecentFrames(RECENT_FRAME_BYTES);
 
-  constructor(batches: ContainerClient, inputs: ContainerClient, queue: QueueClient) {
+  constructor(batches: ContainerClient, inputs: ContainerClient, queue: QueueClient, jobs: QueueClient, signer: BlobUrlSigner) {
     this.batches = batches;
     this.inputs = inputs;
     this.queue = queue;
+    this.jobs = jobs;
+    this.signer = signer;
   }
 
-  static connect(access: StorageAccess, names: { batches: string; inputs: string; queue: string }): BatchStore {
+  static connect(access: StorageAccess, names: { batches: string; inputs: string; queue: string; jobs: string }): BatchStore {
     const blobs = blobService(access);
-    return new BatchStore(blobs.getContainerClient(names.batches), blobs.getContainerClient(names.inputs), queueService(access).getQueueClient(names.queue));
+    const queues = queueService(access);
+    return new BatchStore(blobs.getContainerClient(names.batches), blobs.getContainerClient(names.inputs), queues.getQueueClient(names.queue), queues.getQueueClient(names.jobs), new BlobUrlSigner(blobs));
   }
 
-  /** Creates the containers and queue once per process. */
+  /** Creates the containers and queues once per process. */
   ensure(): Promise<void> {
-    this.#ready ??= Promise.all([this.batches.createIfNotExists(), this.inputs.createIfNotExists(), this.queue.createIfNotExists()]).then(
+    this.#ready ??= Promise.all([this.batches.createIfNotExists(), this.inputs.createIfNotExists(), this.queue.createIfNotExists(), this.jobs.createIfNotExists()]).then(
       () => undefined,
       (err: unknown) => {
         this.#ready = undefined;
@@ -104,13 +123,50 @@ export class BatchStore {
     }
   }
 
+  /** Writes a batch's manifest once (a second delivery of its validation finds it written). */
   async writeManifest(m: BatchManifest): Promise<void> {
     const text = JSON.stringify(m);
-    await this.batches.getBlockBlobClient(paths.manifest(m.id)).upload(text, Buffer.byteLength(text), {
+    try {
+      await this.batches.getBlockBlobClient(paths.manifest(m.id)).upload(text, Buffer.byteLength(text), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+    } catch (err) {
+      if (!isStatus(err, 409, 412)) throw err;
+    }
+    this.#remember(m);
+  }
+
+  /** What an uploaded input's submit asked for, written as it is answered (create-only). */
+  async writeSubmission(sub: Submission): Promise<void> {
+    const text = JSON.stringify(sub);
+    await this.batches.getBlockBlobClient(paths.submission(sub.id)).upload(text, Buffer.byteLength(text), {
       conditions: { ifNoneMatch: '*' },
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
-    this.#remember(m);
+  }
+
+  async readSubmission(id: string): Promise<Submission | undefined> {
+    return this.#readJson<Submission>(paths.submission(id));
+  }
+
+  /** Why an uploaded input's rows were refused: the problem a direct submit would have answered. */
+  async writeRefusal(id: string, refusal: Refusal): Promise<void> {
+    const text = JSON.stringify(refusal);
+    await this.batches.getBlockBlobClient(paths.refusal(id)).upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+  }
+
+  async readRefusal(id: string): Promise<Refusal | undefined> {
+    return this.#readJson<Refusal>(paths.refusal(id));
+  }
+
+  async #readJson<T>(name: string): Promise<T | undefined> {
+    try {
+      return JSON.parse((await this.batches.getBlobClient(name).downloadToBuffer()).toString('utf8')) as T;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Whether this instance knows the batch was accepted (its manifest seen), without I/O. */
@@ -127,14 +183,57 @@ export class BatchStore {
   async readManifest(id: string): Promise<BatchManifest | undefined> {
     const cached = this.#manifests.get(id);
     if (cached) return cached;
-    try {
-      const m = JSON.parse((await this.batches.getBlobClient(paths.manifest(id)).downloadToBuffer()).toString('utf8')) as BatchManifest;
-      this.#remember(m);
-      return m;
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
-    }
+    const m = await this.#readJson<BatchManifest>(paths.manifest(id));
+    if (m) this.#remember(m);
+    return m;
+  }
+
+  /**
+   * Stages a chunk's block of each results blob (uncommitted until the batch is assembled;
+   * a second delivery stages the same bytes again). Done before its result is written, so
+   * a chunk with a result always has its blocks.
+   */
+  async stageResultPieces(id: string, chunk: number, pieces: ResultPieces): Promise<void> {
+    await Promise.all(
+      (Object.keys(pieces) as ResultFormat[]).map((f) => this.batches.getBlockBlobClient(paths.results(id, f)).stageBlock(blockId('chunk', chunk), pieces[f], Buffer.byteLength(pieces[f]))),
+    );
+  }
+
+  /**
+   * Joins the staged blocks into results.csv and results.json, in Blob Storage (one Put
+   * Block List each: no result row passes through the app), then marks the batch assembled.
+   * Committing the same list again gives the same blobs, so two instances may both do it.
+   */
+  async assembleResults(id: string, chunks: number, heads: ResultPieces, tails: Partial<ResultPieces>): Promise<void> {
+    await Promise.all(
+      (Object.keys(heads) as ResultFormat[]).map(async (f) => {
+        const blob = this.batches.getBlockBlobClient(paths.results(id, f));
+        const tail = tails[f];
+        await Promise.all([
+          blob.stageBlock(blockId('head'), heads[f], Buffer.byteLength(heads[f])),
+          tail === undefined ? undefined : blob.stageBlock(blockId('tail'), tail, Buffer.byteLength(tail)),
+        ]);
+        await blob.commitBlockList(blockList(chunks, tail !== undefined), {
+          blobHTTPHeaders: { blobContentType: CONTENT_TYPES[f], blobContentDisposition: `attachment; filename="batch-${id}.${f}"` },
+        });
+      }),
+    );
+    await this.batches.getBlockBlobClient(paths.assembled(id)).upload('', 0);
+  }
+
+  /** A short-lived read-only link to a finished batch's results blob. */
+  resultsUrl(id: string, format: ResultFormat, ttlSeconds: number): Promise<SignedUrl> {
+    return this.signer.url(this.batches.getBlockBlobClient(paths.results(id, format)), { access: 'read', ttlSeconds });
+  }
+
+  /** A short-lived create-only link for a caller to upload a new blob to the batch inputs container. */
+  uploadUrl(name: string, ttlSeconds: number): Promise<SignedUrl> {
+    return this.signer.url(this.inputs.getBlockBlobClient(name), { access: 'create', ttlSeconds });
+  }
+
+  /** Whether the batch inputs container has this blob. */
+  async inputExists(name: string): Promise<boolean> {
+    return this.inputs.getBlobClient(name).exists();
   }
 
   /** Writes a chunk's result once: false if it was already there (a duplicate delivery). */
@@ -142,7 +241,7 @@ export class BatchStore {
     try {
       await this.batches.getBlockBlobClient(paths.result(id, chunk)).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: '*' },
-        metadata: { rows: String(meta.rows), startedat: meta.startedAt, finishedat: meta.finishedAt },
+        metadata: { rows: String(meta.rows), startedat: meta.startedAt, finishedat: meta.finishedAt, named: String(meta.named === true), ...(meta.instance ? { instance: meta.instance } : {}) },
         blobHTTPHeaders: { blobContentType: 'application/json' },
       });
       return true;
@@ -198,18 +297,21 @@ export class BatchStore {
   }
 
   /** Everything a batch's status is derived from, in one listing. */
-  async readState(id: string): Promise<{ results: ChunkResult[]; failures: ChunkFailure[]; cancelledAt: string | undefined }> {
+  async readState(id: string): Promise<{ results: ChunkResult[]; failures: ChunkFailure[]; cancelledAt: string | undefined; assembled: boolean }> {
     const results: ChunkResult[] = [];
     const failureChunks: number[] = [];
     let cancelledAt: string | undefined;
+    let assembled = false;
     for await (const blob of this.batches.listBlobsFlat({ prefix: paths.state(id), includeMetadata: true })) {
       const rest = blob.name.slice(paths.state(id).length);
       const chunk = Number(/(\d+)\.json$/.exec(rest)?.[1]);
       if (rest.startsWith('results/')) {
         const md = blob.metadata ?? {};
-        results.push({ chunk, rows: Number(md.rows ?? 0), startedAt: md.startedat ?? '', finishedAt: md.finishedat ?? '' });
+        results.push({ chunk, rows: Number(md.rows ?? 0), startedAt: md.startedat ?? '', finishedAt: md.finishedat ?? '', named: md.named === 'true', ...(md.instance ? { instance: md.instance } : {}) });
       } else if (rest.startsWith('errors/')) {
         failureChunks.push(chunk);
+      } else if (rest === 'assembled') {
+        assembled = true;
       } else if (rest === 'cancelled' && blob.metadata?.reason !== 'refused') {
         cancelledAt = blob.properties.createdOn?.toISOString() ?? blob.properties.lastModified.toISOString();
       }
@@ -220,12 +322,17 @@ export class BatchStore {
         .filter((c) => !done.has(c))
         .map(async (c) => JSON.parse((await this.batches.getBlobClient(paths.failure(id, c)).downloadToBuffer()).toString('utf8')) as ChunkFailure),
     );
-    return { results: results.sort((a, b) => a.chunk - b.chunk), failures, cancelledAt };
+    return { results: results.sort((a, b) => a.chunk - b.chunk), failures, cancelledAt, assembled };
   }
 
   /** Enqueues one chunk (base64 JSON, as the Functions host reads messages). */
   async enqueueChunk(message: ChunkMessage): Promise<void> {
     await this.queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+  }
+
+  /** Enqueues the check of an uploaded input's rows. */
+  async enqueueValidation(id: string): Promise<void> {
+    await this.jobs.sendMessage(Buffer.from(JSON.stringify({ kind: 'validate', batch: id })).toString('base64'));
   }
 
   /** Claims an idempotency key for a batch id; returns the id that already holds it, if any. */
@@ -244,10 +351,11 @@ export class BatchStore {
     await this.batches.getBlobClient(paths.idempotency(key)).deleteIfExists();
   }
 
-  /** Removes everything stored for a refused batch but its mark (see refuse). */
+  /** Removes everything stored for a refused batch but its mark (see refuse) and, for an upload, what was asked. */
   async deleteBatch(id: string): Promise<void> {
+    const keep = new Set([paths.stopped(id), paths.submission(id)]);
     const names: string[] = [];
-    for await (const blob of this.batches.listBlobsFlat({ prefix: `${id}/` })) if (blob.name !== paths.stopped(id)) names.push(blob.name);
+    for await (const blob of this.batches.listBlobsFlat({ prefix: `${id}/` })) if (!keep.has(blob.name)) names.push(blob.name);
     await Promise.all(names.map((n) => this.batches.getBlobClient(n).deleteIfExists()));
   }
 
@@ -262,3 +370,4 @@ export class BatchStore {
     }
   }
 }
+

@@ -112,9 +112,21 @@ describe('asynchronous batch scoring', () => {
     expect(done).toMatchObject({ state: 'succeeded', rows: { total: 10_000, done: 10_000, failed: 0 }, chunks: { total: 7, done: 7 } });
     expect(done.startedAt).not.toBeNull();
 
+    // Finished results are one blob per format, joined in Blob Storage from the blocks each
+    // chunk staged (head, the 7 chunks, tail), served through a short-lived read-only link.
     const redirect = await stack.call(`/api/batches/${body.id}`, { redirect: 'manual' });
     expect(redirect.status).toBe(303);
-    expect(redirect.headers.get('location')).toBe(`/api/batches/${body.id}/results`);
+    const link = new URL(redirect.headers.get('location') as string);
+    expect(link.pathname).toBe(`/devstoreaccount1/batches/${body.id}/results.json`);
+    expect(link.searchParams.get('sp')).toBe('r');
+    const ttl = Date.parse(link.searchParams.get('se') as string) - Date.now();
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(300_000);
+    const blob = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batches').getBlockBlobClient(`${body.id}/results.json`);
+    expect((await blob.getBlockList('committed')).committedBlocks).toHaveLength(9);
+    const direct = await fetch(link);
+    expect(direct.headers.get('content-disposition')).toBe(`attachment; filename="batch-${body.id}.json"`);
+    expect(((await direct.json()) as { results: unknown[] }).results).toHaveLength(10_000);
 
     const out = await results(body.id as string);
     expect(out.complete).toBe(true);

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +36,9 @@ async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
 }
 
 let ingestion: Server;
+let identityEndpoint: HttpServer;
+const tokenRequests: URL[] = [];
+const authorizations: (string | undefined)[] = [];
 const envelopes: Envelope[] = [];
 const raw: string[] = [];
 let azurite: Azurite;
@@ -48,7 +52,18 @@ const batchTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
 const failTrace = '5cf92f3577b34da6a3ce929d0e0e4737';
 
 beforeAll(async () => {
+  // The managed identity endpoint Container Apps and App Service give an app
+  // (IDENTITY_ENDPOINT with IDENTITY_HEADER): it hands out a token for the identity asked for.
+  identityEndpoint = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.headers['x-identity-header'] !== 'identity-secret') return void res.writeHead(401).end();
+    tokenRequests.push(url);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ access_token: 'token-for-telemetry', expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource: url.searchParams.get('resource'), token_type: 'Bearer' }));
+  });
+  await new Promise<void>((r) => identityEndpoint.listen(0, '127.0.0.1', r));
   ingestion = createServer(await selfSignedCertificate(), (req, res) => {
+    authorizations.push(req.headers.authorization);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -76,6 +91,10 @@ beforeAll(async () => {
     reject: false,
     env: {
       APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${ingestionPort}/`,
+      // As deployed (infra/main.bicep): Application Insights takes Entra-authenticated telemetry only.
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=telemetry-identity',
+      IDENTITY_ENDPOINT: `http://127.0.0.1:${(identityEndpoint.address() as AddressInfo).port}/msi/token`,
+      IDENTITY_HEADER: 'identity-secret',
       // The throwaway ingestion endpoint's certificate is self-signed: trusted by that process alone.
       NODE_TLS_REJECT_UNAUTHORIZED: '0',
       // Record every trace: by default the exporter keeps 5 traces a second.
@@ -92,6 +111,7 @@ afterAll(async () => {
   host?.kill('SIGKILL');
   await azurite?.stop();
   ingestion?.close();
+  identityEndpoint?.close();
 });
 
 const dependencies = () => envelopes.filter((e) => e.data?.baseType === 'RemoteDependencyData');
@@ -131,6 +151,13 @@ describe('Application Insights telemetry', () => {
 
     // Blob and queue calls are tracked as dependencies too (the Azure SDK's own spans).
     expect(dependencies().some((d) => String(d.data?.baseData?.type).includes('Microsoft.Storage'))).toBe(true);
+
+    // Sent with the managed identity's token, as Application Insights with local auth off requires.
+    expect(tokenRequests.length).toBeGreaterThan(0);
+    expect(tokenRequests[0]?.searchParams.get('client_id')).toBe('telemetry-identity');
+    expect(tokenRequests[0]?.searchParams.get('resource')).toMatch(/monitor\.azure\.com/);
+    expect(authorizations.length).toBeGreaterThan(0);
+    expect(authorizations.every((a) => a === 'Bearer token-for-telemetry')).toBe(true);
 
     // Never a payload: neither the row's values nor the prediction appear anywhere.
     const all = raw.join('\n');

@@ -1,0 +1,116 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { execa } from 'execa';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRoot } from '../../functions/paths.js';
+import { sampleModelsDir } from '../../scripts/samples.js';
+import { rPredict } from '../helpers/r.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { until } from '../helpers/traffic.js';
+
+/**
+ * Large inputs go straight to Blob Storage through a short-lived upload URL, and finished
+ * results come back through a short-lived read link: nothing large passes through the
+ * function. The guide's commands are run here as written.
+ */
+let stack: Stack;
+let dir: string;
+const ROWS = 20_000;
+const rows = `proto[rep(seq_len(nrow(proto)), length.out = ${ROWS}), setdiff(names(proto), "medv")]`;
+
+beforeAll(async () => {
+  // A body limit below the input's size: the input must go through an upload URL.
+  stack = await startStack({ R_WORKERS: '2', BATCH_MAX_BODY_BYTES: '200000' });
+  dir = await mkdtemp(join(tmpdir(), 'uploads-'));
+  await execa('Rscript', ['-e', `proto <- readRDS("${join(sampleModelsDir, 'boston-rf', 'prototype.rds')}"); write.csv(${rows}, "${join(dir, 'boston.csv')}", row.names = FALSE)`]);
+  // A second input with a bad value in row 15000 (0-based 14999): "heavy" for a number.
+  await execa('bash', ['-c', `awk -F, 'NR==15001{OFS=","; $2="heavy"} {print}' boston.csv > bad.csv`], { cwd: dir });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** Runs shell commands as the guide shows them, with API and KEY set as it says. */
+const sh = (script: string) =>
+  execa('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: { API: `${stack.host.url}/api`, KEY: stack.host.functionKey } });
+
+// The guide's commands (docs/guide.md, "Large batches"), verbatim.
+const GUIDE = {
+  upload: `curl -s -X POST "$API/batches/uploads?code=$KEY" > upload.json
+curl -sf -X PUT -H 'x-ms-blob-type: BlockBlob' -H 'content-type: text/csv' --data-binary @boston.csv "$(jq -r .url upload.json)"`,
+  submit: `ID=$(curl -s -X POST "$API/models/boston-rf/batches?code=$KEY" -H 'content-type: application/json' -d "{\\"blob\\": \\"$(jq -r .blob upload.json)\\"}" | jq -r .id)`,
+  state: `curl -s "$API/batches/$ID?redirect=false&code=$KEY" | jq -r .state`,
+  download: `curl -sL "$API/batches/$ID?code=$KEY" -H 'accept: text/csv' -o results.csv`,
+};
+
+describe('upload URLs and result links', () => {
+  it('runs the guide: upload through a short-lived URL, submit by name, 202 at once, then download the results', async () => {
+    const guide = await readFile(join(appRoot, 'docs/guide.md'), 'utf8');
+    for (const command of Object.values(GUIDE)) expect(guide).toContain(command);
+
+    await sh(GUIDE.upload);
+    const upload = JSON.parse(await readFile(join(dir, 'upload.json'), 'utf8')) as { blob: string; url: string; expiresAt: string; method: string };
+    expect(upload.blob).toMatch(/^uploads\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]{36}\.csv$/);
+    const url = new URL(upload.url);
+    expect(url.searchParams.get('sp')).toBe('cw');
+    expect(Date.parse(upload.expiresAt) - Date.now()).toBeLessThanOrEqual(600_000);
+    const stored = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batch-inputs').getBlobClient(upload.blob);
+    expect((await stored.getProperties()).contentLength).toBe((await readFile(join(dir, 'boston.csv'))).length);
+
+    // The URL creates that one blob and nothing else: it cannot read it, nor write another.
+    expect((await fetch(upload.url)).status).toBe(403);
+    const elsewhere = new URL(upload.url);
+    elsewhere.pathname = elsewhere.pathname.replace(/[^/]+$/, 'other.csv');
+    expect((await fetch(elsewhere, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'a,b\n' })).status).toBe(403);
+
+    const started = Date.now();
+    const { stdout } = await sh(`${GUIDE.submit}; echo "$ID"; ${GUIDE.state}`);
+    const [id, firstState] = stdout.trim().split('\n');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(['validating', 'queued', 'running']).toContain(firstState);
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    await until(async () => (await sh(`ID=${id}; ${GUIDE.state}`)).stdout.trim() === 'succeeded', 120_000, 'the batch to succeed');
+    await sh(`ID=${id}; ${GUIDE.download}`);
+    const lines = (await readFile(join(dir, 'results.csv'), 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('row,prediction');
+    expect(lines).toHaveLength(ROWS + 1);
+    const expected = await rPredict('boston-rf', rows);
+    expect(Number(lines[ROWS]?.split(',')[1])).toBe(expected[ROWS - 1]);
+    expect(Number(lines[1]?.split(',')[1])).toBe(expected[0]);
+  });
+
+  it('refuses the same input sent as a body over the limit with 413 naming the upload route', async () => {
+    const res = await stack.call('/api/models/boston-rf/batches', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: await readFile(join(dir, 'boston.csv')) });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('payload_too_large');
+    expect(problem.detail).toContain('POST /api/batches/uploads');
+  });
+
+  it('shows an uploaded input with a bad row as failed with the first bad rows, and stores none of it', async () => {
+    const upload = (await (await stack.call('/api/batches/uploads', { method: 'POST' })).json()) as { blob: string; url: string };
+    const put = await fetch(upload.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: await readFile(join(dir, 'bad.csv')) });
+    expect(put.status).toBe(201);
+    const submitted = await stack.post('/api/models/boston-rf/batches', { blob: upload.blob });
+    expect(submitted.status).toBe(202);
+    const { id, state } = (await submitted.json()) as { id: string; state: string };
+    expect(state).toBe('validating');
+    let status: { state: string; problem?: { status: number; code: string; errors: { row: number; field: string; pointer: string }[] } } = { state: '' };
+    await until(async () => (status = await (await stack.call(`/api/batches/${id}`)).json()).state === 'failed', 60_000, 'the refusal');
+    expect(status.problem).toMatchObject({ status: 422, code: 'invalid_input' });
+    expect(status.problem?.errors[0]).toMatchObject({ row: 14999, field: 'zn', pointer: '/rows/14999/zn' });
+    const left: string[] = [];
+    for await (const b of BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batches').listBlobsFlat({ prefix: `${id}/` })) left.push(b.name.slice(id.length + 1));
+    expect(left.sort()).toEqual(['state/cancelled', 'state/refusal.json', 'submission.json']);
+  });
+
+  it('answers an unknown blob with 404 at submit, and a bad format with 400', async () => {
+    expect((await stack.post('/api/batches', { blob: 'uploads/none.csv' })).status).toBe(404);
+    expect((await stack.post('/api/batches/uploads', { format: 'xlsx' })).status).toBe(400);
+  });
+});
