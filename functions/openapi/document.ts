@@ -16,6 +16,7 @@ function errorResponses(...codes: number[]): Record<string, unknown> {
     401: 'Missing or wrong function key',
     404: 'Unknown model or version',
     413: 'Body or row count over the limit',
+    409: 'The batch already finished',
     415: 'Not application/json',
     422: 'Values that do not match the model\'s input schema',
     500: 'R failed to score valid rows (R\'s message is logged under the requestId)',
@@ -136,6 +137,60 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
   paths['/models/{name}'] = { get: { operationId: 'getModel', security, parameters: [nameParam], responses: { '200': { description: 'A model' }, ...errorResponses(401, 404) } } };
   paths['/models/{name}/versions/{version}'] = {
     get: { operationId: 'getModelVersion', summary: 'Input schema and an example request', security, parameters: [nameParam, versionParam], responses: { '200': { description: 'A version' }, ...errorResponses(401, 404) } },
+  };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+  const batchSubmit = (operationId: string, parameters: unknown[]) => ({
+    post: {
+      operationId,
+      summary: 'Submit a batch: rows as JSON or CSV (up to BATCH_MAX_BODY_BYTES), or {"blob": name} of an uploaded file',
+      security,
+      parameters: [...parameters, { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': { schema: { type: 'object', properties: { blob: { type: 'string' }, data: {}, columns: { type: 'array', items: { type: 'string' } }, type: { type: 'string' }, chunkSize: { type: 'integer' }, output: { type: 'string', enum: ['json', 'csv'] } } } },
+          'text/csv': { schema: { type: 'string' } },
+        },
+      },
+      responses: { '202': { description: 'Accepted: queued (rows checked), or validating (an uploaded file)', headers: { Location: { schema: { type: 'string' } } } }, ...errorResponses(400, 401, 404, 413, 415, 422, 503) },
+    },
+  });
+  paths['/batches'] = batchSubmit('submitBatch', []);
+  paths['/models/{name}/batches'] = batchSubmit('submitModelBatch', [nameParam]);
+  paths['/models/{name}/versions/{version}/batches'] = batchSubmit('submitModelVersionBatch', [nameParam, versionParam]);
+  paths['/batches/uploads'] = {
+    post: {
+      operationId: 'createBatchUpload',
+      summary: 'A short-lived URL to upload one batch input file straight to Blob Storage',
+      security,
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'ndjson'] } } } } } },
+      responses: {
+        '201': {
+          description: 'PUT the file to url (with x-ms-blob-type: BlockBlob) before expiresAt, then submit {"blob": blob}',
+          content: { 'application/json': { schema: { type: 'object', properties: { blob: { type: 'string' }, url: { type: 'string' }, method: { type: 'string' }, headers: { type: 'object' }, expiresAt: { type: 'string', format: 'date-time' } } } } },
+        },
+        ...errorResponses(400, 401),
+      },
+    },
+  };
+  paths['/batches/{id}'] = {
+    get: {
+      operationId: 'getBatch',
+      summary: 'State (validating, queued, running, succeeded, failed, cancelled), progress and errors; once succeeded, 303 to a short-lived link to the results',
+      security,
+      parameters: [idParam, { name: 'redirect', in: 'query', schema: { type: 'boolean' } }],
+      responses: { '200': { description: 'The batch' }, '303': { description: 'Succeeded: the results file' }, ...errorResponses(401, 404) },
+    },
+    delete: { operationId: 'cancelBatch', security, parameters: [idParam], responses: { '202': { description: 'Cancelled' }, ...errorResponses(401, 404, 409) } },
+  };
+  paths['/batches/{id}/results'] = {
+    get: {
+      operationId: 'getBatchResults',
+      summary: 'Results by Accept (CSV or JSON): 303 to the results file once succeeded; before that, the chunks done so far',
+      security,
+      parameters: [idParam],
+      responses: { '200': { description: 'Partial results' }, '303': { description: 'The results file' }, ...errorResponses(401, 404) },
+    },
   };
   paths['/health/live'] = { get: { operationId: 'live', security: [], responses: { '200': { description: 'The app answers' } } } };
   paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score' }, '503': { description: 'No model can score yet' } } } };

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,15 @@ const cli = (...args: string[]) =>
   });
 
 const lm = join(sampleModelsDir, 'mtcars-lm');
+
+/** The command with only the settings given: nothing inherited from this shell (PATH aside). */
+const cliWith = (env: Record<string, string>, cwd: string, ...args: string[]) =>
+  execa('node', [join(appRoot, 'dist', 'scripts', 'publishModel.js'), ...args], {
+    reject: false,
+    cwd,
+    extendEnv: false,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
 
 describe('publish-model', () => {
   it('derives model.json with the describe step and uploads every file', async () => {
@@ -101,6 +110,50 @@ describe('publish-model', () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain("the model needs the R package 'toypkg', which is not installed");
     expect(await store.getVersion('toy-elsewhere', '1')).toBeUndefined();
+  });
+
+  it('publishes to the account named by AzureWebJobsStorage__accountName, not to a connection string also set', async () => {
+    const started = Date.now();
+    const res = await cliWith(
+      // No network to Azure here: limit DefaultAzureCredential to the environment's service principal, which is not set, so it fails at once.
+      { AzureWebJobsStorage__accountName: 'someaccount', AzureWebJobsStorage: azurite.connectionString, AZURE_TOKEN_CREDENTIALS: 'EnvironmentCredential' },
+      appRoot,
+      join(penguins, 'model.rds'), '--name', 'identity-wins', '--version', '1', '--schema', join(penguins, 'model.json'),
+    );
+    expect(res.exitCode).toBe(1);
+    expect(res.stdout).toContain('publishing to storage account someaccount, https://someaccount.blob.core.windows.net/models (AzureWebJobsStorage__accountName');
+    expect(res.stderr).toMatch(/publishing to https:\/\/someaccount\.blob\.core\.windows\.net\/models failed: [\s\S]*EnvironmentCredential is unavailable[\s\S]*az login/);
+    expect(await store.getIndex('identity-wins')).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('publishes nowhere without a storage setting, and says which to set', async () => {
+    const res = await cliWith({}, await mkdtemp(join(tmpdir(), 'no-settings-')), join(penguins, 'model.rds'), '--name', 'nowhere', '--version', '1', '--schema', join(penguins, 'model.json'));
+    expect(res.exitCode).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain('no storage account to publish to');
+    for (const setting of ['AzureWebJobsStorage__accountName=<account>', 'az login', 'AzureWebJobsStorage=UseDevelopmentStorage=true', '--connection']) expect(res.stderr).toContain(setting);
+  });
+
+  it("takes the account from local.settings.json's Values, as func does, and says so", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'app-'));
+    await writeFile(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { AzureWebJobsStorage: azurite.connectionString } }));
+    const res = await cliWith({}, dir, join(penguins, 'model.rds'), '--name', 'from-file', '--version', '1', '--schema', join(penguins, 'model.json'));
+    expect(res.stderr).toBe(`publish-model: no storage setting in the environment; using AzureWebJobsStorage from ${join(dir, 'local.settings.json')}\n`.trimEnd());
+    expect(res.exitCode).toBe(0);
+    expect(res.stdout).toContain(`publishing to storage account devstoreaccount1, http://127.0.0.1:${azurite.blobPort}/devstoreaccount1/models`);
+    expect(res.stdout).not.toContain('AccountKey');
+    expect(await store.getVersion('from-file', '1')).toBeDefined();
+  });
+
+  it('under npm run, reads relative paths from the directory npm was run in, not the project root npm runs it in', async () => {
+    const res = await execa('npm', ['run', '--silent', 'publish-model', '--', 'model.rds', '--name', 'relative', '--version', '1', '--schema', 'model.json'], {
+      reject: false,
+      cwd: penguins,
+      env: { AzureWebJobsStorage: azurite.connectionString },
+    });
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect((await store.getVersion('relative', '1'))?.files.sort()).toEqual(['model.json', 'model.rds']);
   });
 
   it('refuses unsafe names and a model R cannot describe', async () => {
