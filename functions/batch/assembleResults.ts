@@ -11,13 +11,15 @@ export function resultColumns(schema: ModelSchema | undefined, type: string): st
 
 /**
  * Commits a finished batch's results.csv and results.json from the blocks its chunks
- * staged. A chunk whose blocks lack the row names the batch has (only some of its input
- * rows were named) is staged again from its stored result first, one chunk at a time.
+ * staged. A chunk whose blocks are missing (its staging failed after its result was
+ * written), or lack the row names the batch has (only some of its input rows were named),
+ * is staged again from its stored result first, one chunk at a time.
  */
 export async function assembleResults(store: BatchStore, manifest: BatchManifest, results: ChunkResult[], columns: string[] | undefined): Promise<void> {
   const shape: ResultShape = { columns, named: manifest.rowNames === true };
+  const staged = await store.stagedChunks(manifest.id);
   for (const r of results) {
-    if ((r.named === true) === shape.named) continue;
+    if ((r.named === true) === shape.named && staged.has(r.chunk)) continue;
     const chunk = JSON.parse(await store.readResult(manifest.id, r.chunk)) as ChunkPredictions;
     await store.stageResultPieces(manifest.id, r.chunk, { csv: csvPiece(chunk, shape), json: jsonPiece(chunk, shape, r.chunk === 0) });
   }

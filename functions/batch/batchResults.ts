@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import Papa from 'papaparse';
 
 /**
  * A batch's results as text, one piece per chunk, so that the pieces of a finished batch
@@ -23,17 +23,20 @@ export interface ResultShape {
 
 export type ResultFormat = 'csv' | 'json';
 
+/** CSV lines (RFC 4180 quoting), each ending in a newline. */
+const csvLines = (rows: unknown[][]): string => `${Papa.unparse(rows, { header: false, newline: '\n' })}\n`;
+
 export function csvHead(shape: ResultShape): string {
-  return stringify([['row', ...(shape.named ? ['rowName'] : []), ...(shape.columns ?? ['prediction'])]]);
+  return csvLines([['row', ...(shape.named ? ['rowName'] : []), ...(shape.columns ?? ['prediction'])]]);
 }
 
 export function csvPiece(chunk: ChunkPredictions, shape: ResultShape): string {
   const { columns } = shape;
-  return stringify(
+  return csvLines(
     chunk.predictions.map((p, i) => [
       chunk.offset + i,
       ...(shape.named ? [chunk.rowNames?.[i] ?? ''] : []),
-      ...(columns && p && typeof p === 'object' ? columns.map((c) => (p as Record<string, unknown>)[c] ?? '') : [p ?? '']),
+      ...(columns && p && typeof p === 'object' ? columns.map((c) => (p as Record<string, unknown>)[c] ?? '') : [p !== null && typeof p === 'object' ? JSON.stringify(p) : (p ?? '')]),
     ]),
   );
 }
@@ -54,6 +57,12 @@ export const JSON_TAIL = ']}';
 
 /** Block ids of a results blob: all the same length, as Blob Storage requires. */
 export const blockId = (kind: 'head' | 'chunk' | 'tail', n = 0): string => Buffer.from(`${kind[0]}${String(n).padStart(9, '0')}`).toString('base64');
+
+/** The chunk a block id stands for, if it is a chunk's. */
+export function chunkOfBlock(id: string): number | undefined {
+  const m = /^c(\d{9})$/.exec(Buffer.from(id, 'base64').toString('latin1'));
+  return m ? Number(m[1]) : undefined;
+}
 
 /** The committed order: head, each chunk, and the tail if the format has one. */
 export const blockList = (chunks: number, tail: boolean): string[] => [

@@ -89,16 +89,13 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     const result = await scoreWithPatience(model.pool, { rows, type: job.type, columns: {}, encoded: frame, traceParent: job.traceParent });
     const finishedAt = new Date().toISOString();
     const scored = { offset: job.from, predictions: result.predictions, ...(rowNames ? { rowNames } : {}) };
-    // Its blocks of the batch's results blobs first: a chunk with a result has them.
+    // The result, and the chunk's blocks of the batch's results blobs (assembly stages
+    // again any block that did not make it).
     const shape = { columns: resultColumns(model.schema, job.type), named: rowNames !== undefined };
-    await store.stageResultPieces(job.batch, job.chunk, { csv: csvPiece(scored, shape), json: jsonPiece(scored, shape, job.chunk === 0) });
-    const written = await store.writeResult(job.batch, job.chunk, JSON.stringify({ chunk: job.chunk, ...scored }), {
-      rows,
-      startedAt,
-      finishedAt,
-      named: shape.named,
-      instance: config().instanceId,
-    });
+    const [written] = await Promise.all([
+      store.writeResult(job.batch, job.chunk, JSON.stringify({ chunk: job.chunk, ...scored }), { rows, startedAt, finishedAt, named: shape.named, instance: config().instanceId }),
+      store.stageResultPieces(job.batch, job.chunk, { csv: csvPiece(scored, shape), json: jsonPiece(scored, shape, job.chunk === 0) }),
+    ]);
     // Chunks are scored while their batch is still being submitted: if it was refused
     // meanwhile, this result must not outlive it (the refusal deletes what it can list).
     if (written && !store.isKnownAccepted(job.batch) && (await store.stopReason(job.batch)) === 'refused') {

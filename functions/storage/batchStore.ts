@@ -5,7 +5,7 @@ import { blobService, queueService } from './clients.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BatchManifest, ChunkFailure, ChunkResult, Refusal, Submission } from '../batch/batchState.js';
-import { blockId, blockList, type ResultFormat } from '../batch/batchResults.js';
+import { blockId, blockList, chunkOfBlock, type ResultFormat } from '../batch/batchResults.js';
 import { FRAME_CONTENT_TYPE } from '../batch/columnFrame.js';
 import { BlobUrlSigner, type SignedUrl } from './blobUrls.js';
 import { RecentFrames } from './recentFrames.js';
@@ -197,6 +197,19 @@ export class BatchStore {
     await Promise.all(
       (Object.keys(pieces) as ResultFormat[]).map((f) => this.batches.getBlockBlobClient(paths.results(id, f)).stageBlock(blockId('chunk', chunk), pieces[f], Buffer.byteLength(pieces[f]))),
     );
+  }
+
+  /** The chunks whose blocks are staged in both results blobs. */
+  async stagedChunks(id: string): Promise<Set<number>> {
+    const lists = await Promise.all(
+      (['csv', 'json'] as ResultFormat[]).map(async (f) => {
+        const blob = this.batches.getBlockBlobClient(paths.results(id, f));
+        const list = await blob.getBlockList('uncommitted').catch((err: unknown) => (isStatus(err, 404) ? { uncommittedBlocks: [] } : Promise.reject(err)));
+        return new Set((list.uncommittedBlocks ?? []).map((b) => chunkOfBlock(b.name)).filter((n): n is number => n !== undefined));
+      }),
+    );
+    const [csv, json] = lists as [Set<number>, Set<number>];
+    return new Set([...csv].filter((n) => json.has(n)));
   }
 
   /**

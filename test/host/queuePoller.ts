@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appRoot } from '../../functions/paths.js';
 import type { FunctionsCore, RegisteredFunction } from './functionsCore.js';
+import type { InProcessWorker } from './worker.js';
 
 const { InvocationContext } = functions;
 
@@ -55,10 +56,16 @@ export class QueuePoller {
   readonly failures: { functionName: string; dequeueCount: number; error: string }[] = [];
 
   readonly #leaseSeconds: number;
+  readonly #worker: InProcessWorker | undefined;
 
-  constructor(core: FunctionsCore, settings: Record<string, string>, options: { maxPollingIntervalMs?: number; leaseSeconds?: number } = {}) {
+  constructor(
+    core: FunctionsCore,
+    settings: Record<string, string>,
+    options: { maxPollingIntervalMs?: number; leaseSeconds?: number; worker?: InProcessWorker } = {},
+  ) {
     this.#maxPollingIntervalMs = options.maxPollingIntervalMs ?? queueDefaults.maxPollingIntervalMs;
     this.#leaseSeconds = options.leaseSeconds ?? 60;
+    this.#worker = options.worker;
     for (const fn of core.functions) {
       const trigger = Object.values(fn.bindings).find((b) => b.type === 'queueTrigger');
       if (!trigger) continue;
@@ -149,7 +156,13 @@ export class QueuePoller {
         },
       });
       try {
-        await f.fn.handler(payload, context);
+        // Through the worker: past functionTimeout the invocation fails (after the worker's
+        // restart) like any failed one: the message is not deleted but released with
+        // visibilityTimeout, or moved to the poison queue after maxDequeueCount tries
+        // (Azure/azure-sdk-for-net sdk/storage/Microsoft.Azure.WebJobs.Extensions.Storage.Common/src/Shared/Queues/
+        // QueueListener.cs ProcessMessageAsync → QueueProcessor.cs CompleteProcessingMessageAsync).
+        if (this.#worker) await this.#worker.invoke(f.fn.name, { timedOut: false }, async () => void (await f.fn.handler(payload, context)));
+        else await f.fn.handler(payload, context);
         await f.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
       } catch (err) {
         this.failures.push({ functionName: f.fn.name, dequeueCount: message.dequeueCount, error: (err as Error).message });

@@ -66,7 +66,10 @@ describe('security', () => {
   });
 
   it('allows no CORS wildcard anywhere', () => {
-    expect(readFileSync(join(appRoot, 'infra/main.bicep'), 'utf8')).toMatch(/cors: \{ allowedOrigins: \[\] \}/);
+    // Container Apps ingress sends no CORS headers without a corsPolicy: none is set.
+    const bicep = readFileSync(join(appRoot, 'infra/main.bicep'), 'utf8');
+    expect(bicep).toContain("resource app 'Microsoft.App/containerApps");
+    expect(bicep).not.toMatch(/corsPolicy|allowedOrigins/);
     expect(readFileSync(join(appRoot, 'host.json'), 'utf8')).not.toContain('"*"');
   });
 

@@ -1,0 +1,94 @@
+/**
+ * The test host's queue trigger against functionTimeout, on Azurite, with a tiny fixture app
+ * (test/fixtures/host-app/queueApp.ts) registered through @azure/functions.
+ */
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startAzurite, type Azurite } from '../../scripts/azurite.js';
+import { control, FIXTURE_QUEUE, resetControl } from '../fixtures/host-app/control.js';
+import { queueDefaults } from '../host/queuePoller.js';
+import { startTestHost, type TestHost } from '../host/testHost.js';
+
+const queueApp = fileURLToPath(new URL('../fixtures/host-app/queueApp.ts', import.meta.url));
+const httpApp = fileURLToPath(new URL('../fixtures/host-app/app.ts', import.meta.url));
+
+let azurite: Azurite;
+let queue: QueueClient;
+const hosts: TestHost[] = [];
+
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await check()); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(FIXTURE_QUEUE);
+  await queue.createIfNotExists();
+});
+
+afterAll(async () => {
+  resetControl();
+  await Promise.all(hosts.map((h) => h.close()));
+  await azurite?.stop();
+  vi.restoreAllMocks();
+});
+
+describe('test host: queue invocations past functionTimeout', () => {
+  // Azure/azure-sdk-for-net sdk/storage/Microsoft.Azure.WebJobs.Extensions.Storage.Common/src/Shared/Queues/
+  // QueueListener.cs (ProcessMessageAsync: the executor's FunctionResult goes to CompleteProcessingMessageAsync) and
+  // QueueProcessor.cs (CompleteProcessingMessageAsync: a failed result is released with visibilityTimeout, or
+  // moved to <queue>-poison after maxDequeueCount); a timeout is a failed result (Azure/azure-webjobs-sdk
+  // FunctionExecutor.cs, FunctionTimeoutException) that also restarts the worker (Azure/azure-functions-host
+  // src/WebJobs.Script.WebHost/WebScriptHostExceptionHandler.cs, OnTimeoutExceptionAsync).
+  it('restarts the worker and leaves the message in the queue, to come back after visibilityTimeout as a failed try', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    resetControl();
+    control().onQueue = (_message, dequeueCount) => (dequeueCount === 1 ? new Promise<void>(() => undefined) : Promise.resolve());
+    const host = await startTestHost({
+      settings: { AzureWebJobsStorage: azurite.connectionString },
+      entry: queueApp,
+      functionTimeoutMs: 300,
+      functionTimeoutGraceMs: 50,
+      maxPollingIntervalMs: 200,
+      queueLeaseSeconds: 60,
+    });
+    hosts.push(host);
+    await queue.sendMessage(Buffer.from(JSON.stringify({ job: 1 })).toString('base64'));
+
+    await until(() => host.queues.failures.length === 1, 10_000, 'the first try to time out');
+    const failedAt = Date.now();
+    expect(host.queues.failures[0]).toMatchObject({ functionName: 'work', dequeueCount: 1 });
+    expect(host.queues.failures[0]?.error).toMatch(/^Timeout value of 00:00:00\.300 was exceeded by function: Functions\.work$/);
+    expect(host.workerRestarts).toBe(1);
+    // Not deleted: still counted in the queue, though invisible for now.
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+    expect((await queue.peekMessages()).peekedMessageItems).toHaveLength(0);
+
+    // Back after visibilityTimeout (host.json: 3 s), not after the 60 s lease; then it succeeds and is deleted.
+    await until(() => control().events.includes('work:2'), 15_000, 'the second try');
+    const retriedAfter = Date.now() - failedAt;
+    expect(retriedAfter).toBeGreaterThanOrEqual(queueDefaults.visibilityTimeoutMs - 500);
+    expect(retriedAfter).toBeLessThan(20_000);
+    await until(async () => (await queue.getProperties()).approximateMessagesCount === 0 && !host.queues.busy, 10_000, 'the message to be deleted');
+    expect(control().events).toEqual(['appStart', 'work:1', 'appTerminate', 'appStart', 'work:2']);
+    expect(host.workerRestarts).toBe(1);
+  });
+
+  it('lets each host see only the functions and hooks its own entry registered', async () => {
+    resetControl();
+    const httpHost = await startTestHost({ settings: { AzureWebJobsStorage: azurite.connectionString }, entry: httpApp });
+    hosts.push(httpHost);
+    const queueHost = hosts[0] as TestHost;
+    expect(queueHost.core.functions.map((f) => f.name)).toEqual(['work']);
+    expect(httpHost.core.functions.map((f) => f.name)).not.toContain('work');
+    expect(httpHost.core.functions.map((f) => f.name)).toContain('echo');
+    expect(queueHost.core.hooks.get('appStart')).toHaveLength(1);
+    expect(httpHost.core.hooks.get('appStart')).toHaveLength(1);
+    // The http app's host started only its own appStart hook.
+    expect(control().events).toEqual(['appStart']);
+  });
+});
