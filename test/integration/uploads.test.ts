@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../functions/paths.js';
+import { publishModel } from '../../scripts/publish.js';
 import { sampleModelsDir } from '../../scripts/samples.js';
 import { rPredict } from '../helpers/r.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -22,7 +23,9 @@ const rows = `proto[rep(seq_len(nrow(proto)), length.out = ${ROWS}), setdiff(nam
 
 beforeAll(async () => {
   // A body limit below the input's size: the input must go through an upload URL.
-  stack = await startStack({ R_WORKERS: '2', BATCH_MAX_BODY_BYTES: '200000' });
+  stack = await startStack({ R_WORKERS: '2', BATCH_MAX_BODY_BYTES: '200000', PARTIAL_RESULTS_MAX_ROWS: '1000' });
+  const lm = join(sampleModelsDir, 'mtcars-lm');
+  await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: join(appRoot, 'test/fixtures/fragile-score.R'), name: 'fragile', version: '1' });
   dir = await mkdtemp(join(tmpdir(), 'uploads-'));
   await execa('Rscript', ['-e', `proto <- readRDS("${join(sampleModelsDir, 'boston-rf', 'prototype.rds')}"); write.csv(${rows}, "${join(dir, 'boston.csv')}", row.names = FALSE)`]);
   // A second input with a bad value in row 15000 (0-based 14999): "heavy" for a number.
@@ -112,5 +115,19 @@ describe('upload URLs and result links', () => {
   it('answers an unknown blob with 404 at submit, and a bad format with 400', async () => {
     expect((await stack.post('/api/batches', { blob: 'uploads/none.csv' })).status).toBe(404);
     expect((await stack.post('/api/batches/uploads', { format: 'xlsx' })).status).toBe(400);
+  });
+
+  it('streams the results of a batch that did not succeed, at most PARTIAL_RESULTS_MAX_ROWS rows', async () => {
+    // Three chunks of 600 rows; R refuses the last one (a negative weight).
+    const rows = Array.from({ length: 1800 }, (_, i) => ({ wt: i >= 1200 ? -1 : 3, hp: 110, cyl: 6 }));
+    const res = await stack.post('/api/models/fragile/batches?chunkSize=600', { data: rows });
+    const { id } = (await res.json()) as { id: string };
+    await until(async () => ((await (await stack.call(`/api/batches/${id}`)).json()) as { state: string }).state === 'failed', 60_000, 'the batch to fail');
+    const partial = await stack.call(`/api/batches/${id}/results`, { headers: { accept: 'application/json' } });
+    expect(partial.status).toBe(200);
+    expect(partial.headers.get('x-results-truncated')).toBe('true');
+    const body = (await partial.json()) as { complete: boolean; truncated: boolean; results: { row: number }[] };
+    expect(body).toMatchObject({ complete: false, truncated: true });
+    expect(body.results).toHaveLength(600);
   });
 });

@@ -270,8 +270,8 @@ describe('test host: functionTimeout', () => {
   // OnTimeoutExceptionAsync: wait the TimeoutAttribute grace period (2 s, Azure/azure-webjobs-sdk
   // src/Microsoft.Azure.WebJobs/TimeoutAttribute.cs) for the function, then RestartWorkerWithInvocationIdAsync (the
   // worker process gets WorkerTerminate and a new one starts); the failed invocation ends in ExceptionMiddleware's 500.
-  it('reads functionTimeout from host.json ("00:10:00"), 30 minutes when absent, none for -1', async () => {
-    expect((await start()).limits.functionTimeoutMs).toBe(600_000);
+  it('reads functionTimeout from host.json ("00:30:00"), 30 minutes when absent, none for -1', async () => {
+    expect((await start()).limits.functionTimeoutMs).toBe(1_800_000);
     expect(FUNCTION_TIMEOUT_GRACE_MS).toBe(2000);
     expect(parseFunctionTimeout(undefined)).toBe(DEFAULT_FUNCTION_TIMEOUT_MS);
     expect(DEFAULT_FUNCTION_TIMEOUT_MS).toBe(1_800_000);
