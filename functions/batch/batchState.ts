@@ -123,11 +123,11 @@ export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures:
   };
 }
 
-/** An uploaded input's batch before it has a manifest: validating, or failed with the problem its rows had. */
-export function submissionStatus(sub: Submission, refusal: Refusal | undefined): BatchStatus {
+/** An uploaded input's batch before it has a manifest: validating, cancelled, or failed with the problem its rows had. */
+export function submissionStatus(sub: Submission, refusal: Refusal | undefined, cancelled = false): BatchStatus {
   return {
     id: sub.id,
-    state: refusal ? 'failed' : 'validating',
+    state: refusal ? 'failed' : cancelled ? 'cancelled' : 'validating',
     model: sub.model,
     type: sub.type,
     rows: { total: null, done: 0, failed: 0 },

@@ -93,7 +93,7 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
         blobFormat(name);
         const options = readBatchOptions(request.query, optionBody, limits);
         const submitted = await submitUpload(store, { model, type: model.validator.checkType(options.type), options, blob: name, idempotencyKey, traceParent });
-        if (submitted.existing) return await accepted(submitted.id, true, context);
+        if (submitted.existing) return await resubmitted(submitted.id, context);
         const { submission: sub } = submitted;
         context.log(`batch ${sub.id} accepted from ${name}: validating`);
         return {
@@ -109,7 +109,7 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
     }
     const options = readBatchOptions(request.query, body, limits);
     const submitted = await submitBatch(store, { model, source, options, idempotencyKey, maxRows: c.batchMaxRows, traceParent });
-    if (submitted.existing) return await accepted(submitted.id, true, context);
+    if (submitted.existing) return await resubmitted(submitted.id, context);
     const { manifest } = submitted;
     telemetry().event('Batch submitted', { batch: manifest.id, model: manifest.model.name, version: manifest.model.version, rows: String(manifest.rows), chunks: String(manifest.chunks) }, manifest.traceParent);
     context.log(`batch ${manifest.id} accepted: ${manifest.rows} rows in ${manifest.chunks} chunks`);
@@ -124,9 +124,9 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
 }
 
 /** 202 for a batch an Idempotency-Key named before: its status now. */
-async function accepted(id: string, existing: boolean, context: InvocationContext): Promise<HttpResponseInit> {
+async function resubmitted(id: string, context: InvocationContext): Promise<HttpResponseInit> {
   const { status } = await loadBatch(id);
-  if (existing) context.log(`batch ${id} resubmitted`);
+  context.log(`batch ${id} resubmitted`);
   return { status: 202, headers: { location: links(id).self, 'retry-after': '1' }, jsonBody: { ...status, rows: status.rows.total, chunks: status.chunks.total, links: links(id) } };
 }
 
@@ -172,7 +172,8 @@ async function loadBatch(id: string | undefined): Promise<{ manifest?: BatchMani
   if (!manifest) {
     const submission = await store.readSubmission(id);
     if (!submission) throw new AppError('batch_not_found', `There is no batch "${id}".`);
-    return { status: submissionStatus(submission, await store.readRefusal(id)) };
+    const [refusal, stopped] = await Promise.all([store.readRefusal(id), store.stopReason(id)]);
+    return { status: submissionStatus(submission, refusal, stopped === 'cancelled') };
   }
   const state = await store.readState(id);
   let { assembled } = state;
