@@ -24,6 +24,7 @@ export const errorCodes = {
   too_many_rows: { status: 413, title: 'Too many rows' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   invalid_input: { status: 422, title: 'Invalid input' },
+  idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused' },
   unsupported_type: { status: 422, title: 'Unsupported prediction type' },
   no_default_model: { status: 404, title: 'No default model' },
   overloaded: { status: 503, title: 'Overloaded' },

@@ -18,12 +18,18 @@ export interface RowsInput {
 
 export interface SubmitInput extends RowsInput {
   idempotencyKey: string | undefined;
+  /** The request's fingerprint, once its rows are read (recorded with the Idempotency-Key). */
+  fingerprint: () => string;
 }
 
-export type Submitted =
-  | { existing: false; manifest: BatchManifest }
-  /** An Idempotency-Key named a batch submitted before. */
-  | { existing: true; id: string };
+/** An Idempotency-Key named a batch submitted before: its id, and the fingerprint of the request that submitted it. */
+export interface Existing {
+  existing: true;
+  id: string;
+  fingerprint: string;
+}
+
+export type Submitted = { existing: false; manifest: BatchManifest } | Existing;
 
 const UPLOADS_IN_FLIGHT = 4;
 
@@ -42,7 +48,9 @@ export async function submitBatch(store: BatchStore, input: SubmitInput): Promis
   const existing = await claimKey(store, input.idempotencyKey, id);
   if (existing) return existing;
   try {
-    return { existing: false, manifest: await storeBatch(store, id, input) };
+    const manifest = await storeBatch(store, id, input);
+    if (input.idempotencyKey !== undefined) await store.recordFingerprint(input.idempotencyKey, id, input.fingerprint());
+    return { existing: false, manifest };
   } catch (err) {
     if (input.idempotencyKey !== undefined) await store.releaseIdempotencyKey(input.idempotencyKey).catch(() => undefined);
     throw err;
@@ -50,11 +58,11 @@ export async function submitBatch(store: BatchStore, input: SubmitInput): Promis
 }
 
 /** The batch an Idempotency-Key already names, if any (503 while that one is still being stored). */
-async function claimKey(store: BatchStore, key: string | undefined, id: string): Promise<{ existing: true; id: string } | undefined> {
+async function claimKey(store: BatchStore, key: string | undefined, id: string, fingerprint?: string): Promise<Existing | undefined> {
   if (key === undefined) return undefined;
-  const existingId = await store.claimIdempotencyKey(key, id);
-  if (existingId === undefined) return undefined;
-  if ((await store.readManifest(existingId)) || (await store.readSubmission(existingId))) return { existing: true, id: existingId };
+  const holder = await store.claimIdempotencyKey(key, id, fingerprint);
+  if (holder === undefined) return undefined;
+  if (holder.fingerprint) return { existing: true, id: holder.id, fingerprint: holder.fingerprint };
   throw new AppError('overloaded', 'A batch with this Idempotency-Key is still being submitted. Try again shortly.', { retryAfter: 2 });
 }
 
@@ -64,6 +72,7 @@ export interface UploadInput {
   options: BatchOptions;
   blob: string;
   idempotencyKey: string | undefined;
+  fingerprint: string;
   traceParent?: string;
 }
 
@@ -72,11 +81,11 @@ export interface UploadInput {
  * them: what was asked is stored and a job to check and store the rows is queued (see
  * validateUpload), so the answer comes at once whatever the input's size.
  */
-export async function submitUpload(store: BatchStore, input: UploadInput): Promise<{ existing: false; submission: Submission } | { existing: true; id: string }> {
+export async function submitUpload(store: BatchStore, input: UploadInput): Promise<{ existing: false; submission: Submission } | Existing> {
   await store.ensure();
   if (!(await store.inputExists(input.blob))) throw new AppError('input_not_found', `There is no blob "${input.blob}" in the batch inputs container.`);
   const id = randomUUID();
-  const existing = await claimKey(store, input.idempotencyKey, id);
+  const existing = await claimKey(store, input.idempotencyKey, id, input.fingerprint);
   if (existing) return existing;
   const submission: Submission = {
     id,

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { assembleResults, resultColumns } from '../batch/assembleResults.js';
@@ -7,7 +7,7 @@ import { blobFormat, checkInputBlobName, readBatchOptions } from '../batch/batch
 import { csvHead, csvPiece, jsonHead, jsonPiece, JSON_TAIL, type ChunkPredictions, type ResultFormat } from '../batch/batchResults.js';
 import { allChunksDone, deriveStatus, isFinished, submissionStatus, type BatchManifest, type BatchStatus } from '../batch/batchState.js';
 import { csvRowSource, jsonRowSource, type RowSource } from '../batch/rowSources.js';
-import { submitBatch, submitUpload } from '../batch/submitBatch.js';
+import { submitBatch, submitUpload, type Existing } from '../batch/submitBatch.js';
 import { config } from '../config.js';
 import { AppError, isAppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
@@ -47,8 +47,8 @@ function tooLargeForFunction(limit: number): AppError {
   );
 }
 
-/** The CSV body as a stream that fails with 413 once it passes `limit` bytes. */
-function cappedBody(request: HttpRequest, limit: number): Readable {
+/** The CSV body as a stream that fails with 413 once it passes `limit` bytes, adding each byte to `hash`. */
+function cappedBody(request: HttpRequest, limit: number, hash: Hash): Readable {
   if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLargeForFunction(limit);
   if (!request.body) throw new AppError('invalid_request', 'The request body is empty.');
   let size = 0;
@@ -56,10 +56,33 @@ function cappedBody(request: HttpRequest, limit: number): Readable {
     new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
+        hash.update(chunk);
         done(size > limit ? tooLargeForFunction(limit) : null, chunk);
       },
     }),
   );
+}
+
+/**
+ * What makes two submits the same request, for an Idempotency-Key: the route's model and
+ * version as asked, the options, and the rows (the body's bytes, or the uploaded blob's name).
+ */
+function requestHash(request: HttpRequest): Hash {
+  return createHash('sha256').update(`${request.params.name ?? ''}\n${request.params.version ?? ''}\n${request.query.get('type') ?? ''}\n${request.query.get('chunkSize') ?? ''}\n${request.query.get('output') ?? ''}\n`);
+}
+
+/**
+ * The answer to a submit whose Idempotency-Key named a batch before: that batch (202) if this
+ * is the same request, else 422 idempotency_key_reused. `fingerprint` reads what is left of
+ * this request's rows to tell.
+ */
+async function resubmitted(existing: Existing, fingerprint: () => Promise<string>, context: InvocationContext): Promise<HttpResponseInit> {
+  if ((await fingerprint()) !== existing.fingerprint) {
+    throw new AppError('idempotency_key_reused', `This Idempotency-Key was used for batch ${existing.id}, submitted with a different model, options or rows. Use a new key for a new batch.`);
+  }
+  const { status } = await loadBatch(existing.id);
+  context.log(`batch ${existing.id} resubmitted`);
+  return { status: 202, headers: { location: links(existing.id).self, 'retry-after': '1' }, jsonBody: { ...status, rows: status.rows.total, chunks: status.chunks.total, links: links(existing.id) } };
 }
 
 /**
@@ -78,13 +101,22 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
     const traceParent = context.traceContext?.traceParent ?? undefined;
     const idempotencyKey = request.headers.get('idempotency-key') ?? undefined;
     const limits = { defaultChunkRows: c.batchChunkRows, maxChunkRows: c.batchMaxChunkRows };
+    const hash = requestHash(request);
     let source: RowSource;
     let body: Record<string, unknown> = {};
+    // Reads what is left of the rows, for the request's fingerprint.
+    let rest: () => Promise<void> = async () => undefined;
     if (CSV_TYPE.test(type)) {
-      source = csvRowSource(cappedBody(request, c.batchMaxBodyBytes), model.schema);
+      const stream = cappedBody(request, c.batchMaxBodyBytes, hash);
+      rest = async () => {
+        for await (const _ of stream);
+      };
+      source = csvRowSource(stream, model.schema);
     } else if (JSON_TYPE.test(type)) {
       const limit = c.batchMaxBodyBytes;
-      const parsed = parseJson(await readText(request, limit).catch((err: unknown) => Promise.reject(isAppError(err) && err.code === 'payload_too_large' ? tooLargeForFunction(limit) : err)));
+      const text = await readText(request, limit).catch((err: unknown) => Promise.reject(isAppError(err) && err.code === 'payload_too_large' ? tooLargeForFunction(limit) : err));
+      hash.update(text);
+      const parsed = parseJson(text);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AppError('invalid_request', 'The request body must be a JSON object.');
       body = parsed as Record<string, unknown>;
       if (body.blob !== undefined) {
@@ -92,8 +124,9 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
         const name = checkInputBlobName(blob);
         blobFormat(name);
         const options = readBatchOptions(request.query, optionBody, limits);
-        const submitted = await submitUpload(store, { model, type: model.validator.checkType(options.type), options, blob: name, idempotencyKey, traceParent });
-        if (submitted.existing) return await resubmitted(submitted.id, context);
+        const fingerprint = hash.digest('hex');
+        const submitted = await submitUpload(store, { model, type: model.validator.checkType(options.type), options, blob: name, idempotencyKey, fingerprint, traceParent });
+        if (submitted.existing) return await resubmitted(submitted, async () => fingerprint, context);
         const { submission: sub } = submitted;
         context.log(`batch ${sub.id} accepted from ${name}: validating`);
         return {
@@ -108,8 +141,9 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
       throw new AppError('unsupported_media_type', 'Send batch rows as application/json or text/csv.');
     }
     const options = readBatchOptions(request.query, body, limits);
-    const submitted = await submitBatch(store, { model, source, options, idempotencyKey, maxRows: c.batchMaxRows, traceParent });
-    if (submitted.existing) return await resubmitted(submitted.id, context);
+    const fingerprint = () => hash.digest('hex');
+    const submitted = await submitBatch(store, { model, source, options, idempotencyKey, maxRows: c.batchMaxRows, traceParent, fingerprint });
+    if (submitted.existing) return await resubmitted(submitted, async () => (await rest(), fingerprint()), context);
     const { manifest } = submitted;
     telemetry().event('Batch submitted', { batch: manifest.id, model: manifest.model.name, version: manifest.model.version, rows: String(manifest.rows), chunks: String(manifest.chunks) }, manifest.traceParent);
     context.log(`batch ${manifest.id} accepted: ${manifest.rows} rows in ${manifest.chunks} chunks`);
@@ -121,13 +155,6 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
   } catch (err) {
     return answerError(err, request, context);
   }
-}
-
-/** 202 for a batch an Idempotency-Key named before: its status now. */
-async function resubmitted(id: string, context: InvocationContext): Promise<HttpResponseInit> {
-  const { status } = await loadBatch(id);
-  context.log(`batch ${id} resubmitted`);
-  return { status: 202, headers: { location: links(id).self, 'retry-after': '1' }, jsonBody: { ...status, rows: status.rows.total, chunks: status.chunks.total, links: links(id) } };
 }
 
 /**

@@ -348,16 +348,27 @@ export class BatchStore {
     await this.jobs.sendMessage(Buffer.from(JSON.stringify({ kind: 'validate', batch: id })).toString('base64'));
   }
 
-  /** Claims an idempotency key for a batch id; returns the id that already holds it, if any. */
-  async claimIdempotencyKey(key: string, id: string): Promise<string | undefined> {
+  /**
+   * Claims an idempotency key for a batch id, with the fingerprint of the request when it is
+   * known already; else returns the batch that holds it, and the fingerprint of the request
+   * that claimed it (none while that request is still being stored).
+   */
+  async claimIdempotencyKey(key: string, id: string, fingerprint?: string): Promise<{ id: string; fingerprint?: string } | undefined> {
     const blob = this.batches.getBlockBlobClient(paths.idempotency(key));
     try {
-      await blob.upload(id, id.length, { conditions: { ifNoneMatch: '*' } });
+      await blob.upload(id, id.length, { conditions: { ifNoneMatch: '*' }, ...(fingerprint ? { metadata: { fingerprint } } : {}) });
       return undefined;
     } catch (err) {
       if (!isStatus(err, 409, 412)) throw err;
-      return (await blob.downloadToBuffer()).toString('utf8');
+      const res = await blob.download();
+      const holder = (await streamText(res.readableStreamBody)).trim();
+      return { id: holder, ...(res.metadata?.fingerprint ? { fingerprint: res.metadata.fingerprint } : {}) };
     }
+  }
+
+  /** Records the fingerprint of the request an idempotency key was claimed by, once it is known. */
+  async recordFingerprint(key: string, id: string, fingerprint: string): Promise<void> {
+    await this.batches.getBlockBlobClient(paths.idempotency(key)).upload(id, id.length, { metadata: { fingerprint } });
   }
 
   async releaseIdempotencyKey(key: string): Promise<void> {
@@ -384,3 +395,10 @@ export class BatchStore {
   }
 }
 
+
+async function streamText(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (!stream) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -347,6 +347,27 @@ describe('asynchronous batch scoring', () => {
     expect(new Set(manifests).size).toBe(manifests.length);
   });
 
+  it('refuses an Idempotency-Key reused for a different request (model, options or rows) with 422, and takes the same CSV again', async () => {
+    const key = `reuse-${Date.now()}`;
+    const csv = 'wt,hp,cyl\n2,110,6\n3,110,6\n';
+    const first = await submit('/api/models/fragile/batches', csv, { 'idempotency-key': key });
+    expect(first.res.status).toBe(202);
+    const again = await submit('/api/models/fragile/batches', csv, { 'idempotency-key': key });
+    expect(again.res.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    for (const [path, body] of [
+      ['/api/models/fragile/batches', 'wt,hp,cyl\n2,110,6\n4,110,6\n'],
+      ['/api/models/sleepy/batches', csv],
+      ['/api/models/fragile/batches?chunkSize=1', csv],
+      ['/api/models/fragile/batches', { data: [car(2), car(3)] }],
+    ] as const) {
+      const reused = await submit(path, body, { 'idempotency-key': key });
+      expect(reused.res.status).toBe(422);
+      expect(reused.body).toMatchObject({ code: 'idempotency_key_reused' });
+      expect(reused.body.detail).toContain(first.body.id as string);
+    }
+  });
+
   it('answers 404 for an unknown batch and 409 when cancelling a finished one', async () => {
     expect((await stack.call('/api/batches/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await stack.call('/api/batches/not-an-id')).status).toBe(404);

@@ -109,7 +109,7 @@ describe('upload URLs and result links', () => {
     expect(status.problem?.errors[0]).toMatchObject({ row: 14999, field: 'zn', pointer: '/rows/14999/zn' });
     const left: string[] = [];
     for await (const b of BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batches').listBlobsFlat({ prefix: `${id}/` })) left.push(b.name.slice(id.length + 1));
-    expect(left.sort()).toEqual(['state/cancelled', 'state/refusal.json', 'submission.json']);
+    expect(left.sort(), JSON.stringify(left)).toEqual(['state/cancelled', 'state/refusal.json', 'submission.json']);
   });
 
   it('answers an unknown blob with 404 at submit, and a bad format with 400', async () => {
