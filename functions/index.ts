@@ -3,6 +3,7 @@ import { app } from '@azure/functions';
 import { config } from './config.js';
 import { models, shutdown } from './runtime.js';
 import { startTelemetry, telemetry } from './telemetry.js';
+import './http/admin.js';
 import './http/health.js';
 import './http/models.js';
 import './http/openapi.js';

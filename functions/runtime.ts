@@ -10,13 +10,23 @@ import { telemetry } from './telemetry.js';
 import { basename } from 'node:path';
 
 let registry: ModelRegistry | undefined;
+let modelStoreOfProcess: ModelStore | undefined;
+
+/** The process's model store (versions, aliases and their history in Blob Storage). */
+export function modelStore(): ModelStore {
+  if (!modelStoreOfProcess) {
+    const c = config();
+    modelStoreOfProcess = ModelStore.connect(c.modelStorage, c.modelsContainer);
+  }
+  return modelStoreOfProcess;
+}
 
 /** The process's one model registry, wired to storage and R from the settings. */
 export function models(): ModelRegistry {
   if (!registry) {
     const c = config();
     registry = new ModelRegistry({
-      store: ModelStore.connect(c.modelStorage, c.modelsContainer),
+      store: modelStore(),
       cacheDir: c.modelCacheDir,
       refreshMs: c.modelRefreshMs,
       idleMs: c.modelIdleMs,

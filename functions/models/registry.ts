@@ -250,18 +250,21 @@ export class ModelRegistry {
     return loading;
   }
 
-  /** Stops versions that were replaced, or that nothing points at and nobody used lately. */
+  /** Stops versions that were replaced or deleted, or that nothing points at and nobody used lately. */
   async #sweep(): Promise<void> {
     // Keep what loaded versions are judged by fresh even while no request arrives.
     for (const l of this.#loaded.values()) {
       await this.getIndex(l.name).catch(() => undefined);
-      await this.findVersion(l.name, l.version).catch(() => undefined);
+      // Read the version itself (not through the index, which may not list it yet or any more).
+      await this.#cached(this.#versions, `${l.name}/${l.version}`, () => this.#o.store.getVersion(l.name, l.version), (old, next) => this.#warmIfReplacing(old, next)).catch(() => undefined);
     }
     const now = Date.now();
     for (const [key, l] of this.#loaded) {
       if (l.pool.pending > 0) continue;
-      const current = this.#versions.get(`${l.name}/${l.version}`)?.value;
-      const replaced = current !== undefined && current.tag !== l.tag;
+      const cached = this.#versions.get(`${l.name}/${l.version}`);
+      const current = cached?.value;
+      // Published again with other files, or deleted.
+      const replaced = cached !== undefined && (current === undefined || current.tag !== l.tag);
       const index = this.#indexes.get(l.name)?.value;
       const targeted = index !== undefined && (defaultVersion(index) === l.version || Object.values(index.aliases).includes(l.version));
       const idle = now - l.pool.lastUsed > this.#o.idleMs;

@@ -23,12 +23,23 @@ export interface StoredVersion {
 }
 
 const ALIASES = 'aliases.json';
+const HISTORY = 'history.jsonl';
+
+/** One move of an alias: from one version to another (null: the alias did not exist, or was removed). */
+export interface AliasMove {
+  alias: string;
+  from: string | null;
+  to: string | null;
+  at: string;
+  by: string;
+}
 
 const isStatus = (err: unknown, ...codes: number[]): boolean => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 /**
  * Models in Blob Storage: `{name}/{version}/model.rds`, `model.json`, optional `score.R`,
- * and `{name}/aliases.json` mapping alias -> version.
+ * `{name}/aliases.json` mapping alias -> version, and `{name}/history.jsonl` (an append
+ * blob), each alias move as a JSON line.
  */
 export class ModelStore {
   readonly container: ContainerClient;
@@ -153,6 +164,51 @@ export class ModelStore {
 
   async deleteFile(name: string, version: string, file: ModelFile): Promise<void> {
     await this.container.getBlobClient(`${name}/${version}/${file}`).deleteIfExists();
+  }
+
+  /**
+   * Points one alias at a version, or removes it (`to` null), retrying on a concurrent change
+   * (optimistic concurrency), and records the move in the model's history. The move it made.
+   */
+  async moveAlias(name: string, alias: string, to: string | null, by: string): Promise<AliasMove> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { aliases, etag } = await this.readAliases(name);
+      const next = { ...aliases };
+      if (to === null) delete next[alias];
+      else next[alias] = to;
+      try {
+        await this.container.getBlockBlobClient(`${name}/${ALIASES}`).uploadData(Buffer.from(JSON.stringify(next, null, 2)), {
+          conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+      } catch (err) {
+        if (!isStatus(err, 409, 412)) throw err;
+        continue;
+      }
+      const move: AliasMove = { alias, from: aliases[alias] ?? null, to, at: new Date().toISOString(), by };
+      const history = this.container.getAppendBlobClient(`${name}/${HISTORY}`);
+      await history.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
+      const line = `${JSON.stringify(move)}\n`;
+      await history.appendBlock(line, Buffer.byteLength(line));
+      return move;
+    }
+    throw new Error(`aliases of ${name} kept changing; try again`);
+  }
+
+  /** Every recorded alias move of a model, oldest first. */
+  async readHistory(name: string): Promise<AliasMove[]> {
+    try {
+      const text = (await this.container.getBlobClient(`${name}/${HISTORY}`).downloadToBuffer()).toString('utf8');
+      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AliasMove);
+    } catch (err) {
+      if (isStatus(err, 404)) return [];
+      throw err;
+    }
+  }
+
+  /** Deletes a version's files, model.rds first (so that it is no longer a complete version). */
+  async deleteVersion(name: string, version: string): Promise<void> {
+    for (const file of [...modelFiles].reverse()) await this.deleteFile(name, version, file);
   }
 
   /** Points aliases at a version, retrying on a concurrent change (optimistic concurrency). */

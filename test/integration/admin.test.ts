@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishModel } from '../../scripts/publish.js';
+import { sampleModelsDir } from '../../scripts/samples.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+import { startTraffic, until } from '../helpers/traffic.js';
+
+/**
+ * Moving aliases and deleting versions over HTTP: admin routes, opened by the master key
+ * alone; every move recorded.
+ */
+let stack: Stack;
+const row = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
+const rf = join(sampleModelsDir, 'boston-rf');
+
+beforeAll(async () => {
+  stack = await startStack({ MODEL_REFRESH_MS: '200' });
+  for (const version of ['2', '3']) await publishModel(stack.store, { model: join(rf, 'model.rds'), schema: join(rf, 'model.json'), name: 'boston-rf', version });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const admin = (path: string, method: string, body?: unknown, key?: string | null) =>
+  stack.call(path, { method, key: key === undefined ? stack.host.masterKey : key, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+const servedVersion = async () => ((await (await stack.post('/api/models/boston-rf/score', { data: [row] })).json()) as { model: { version: string } }).model.version;
+
+describe('model lifecycle over HTTP', () => {
+  it('opens admin routes with the master key alone', async () => {
+    expect((await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '2' }, stack.host.functionKey)).status).toBe(401);
+    expect((await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '2' }, null)).status).toBe(401);
+    expect((await admin('/api/models/boston-rf/versions/3', 'DELETE', undefined, stack.host.functionKey)).status).toBe(401);
+    expect(await servedVersion()).toBe('1');
+  });
+
+  it('promotes and rolls back under load: no failed request, every answer names the version that served it', async () => {
+    const traffic = startTraffic(() => stack.post('/api/models/boston-rf/score', { data: [row] }), 8);
+    await until(() => traffic.sent() > 50, 20_000, 'traffic');
+    const promoted = await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '2' });
+    expect(promoted.status).toBe(200);
+    expect(await promoted.json()).toMatchObject({ name: 'boston-rf', alias: 'production', from: '1', to: '2', by: 'master key' });
+    await until(() => traffic.seen().versions.slice(-20).every((v) => v === '2') && traffic.seen().versions.length > 100, 20_000, 'version 2 to serve');
+    const rolledBack = await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '1' });
+    expect(rolledBack.status).toBe(200);
+    const before = traffic.sent();
+    await until(() => traffic.sent() > before + 50 && traffic.seen().versions.slice(-20).every((v) => v === '1'), 20_000, 'version 1 to serve again');
+    const result = await traffic.stop();
+    expect(result.errors).toEqual([]);
+    expect(new Set(result.statuses)).toEqual(new Set([200]));
+    expect(new Set(result.versions)).toEqual(new Set(['1', '2']));
+
+    const history = (await (await stack.call('/api/models/boston-rf/history')).json()) as { history: { alias: string; from: string | null; to: string | null; at: string; by: string }[] };
+    expect(history.history.map((m) => [m.alias, m.from, m.to])).toEqual([
+      ['production', '1', '2'],
+      ['production', '2', '1'],
+    ]);
+    expect(Date.parse(history.history[1]?.at as string)).toBeGreaterThanOrEqual(Date.parse(history.history[0]?.at as string));
+  });
+
+  it('refuses to move an alias to a version that does not exist, or to remove latest', async () => {
+    expect((await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '9' })).status).toBe(404);
+    expect((await admin('/api/models/boston-rf/aliases/production', 'PUT', { versio: '2' })).status).toBe(400);
+    expect((await admin('/api/models/nope/aliases/production', 'PUT', { version: '1' })).status).toBe(404);
+    const latest = await admin('/api/models/boston-rf/aliases/latest', 'DELETE');
+    expect(latest.status).toBe(409);
+    expect(await latest.json()).toMatchObject({ code: 'alias_protected' });
+    expect((await admin('/api/models/boston-rf/aliases/staging', 'DELETE')).status).toBe(404);
+  });
+
+  it('removes an alias, and deletes a version only once nothing points at it', async () => {
+    expect((await admin('/api/models/boston-rf/aliases/staging', 'PUT', { version: '2' })).status).toBe(200);
+    const inUse = await admin('/api/models/boston-rf/versions/2', 'DELETE');
+    expect(inUse.status).toBe(409);
+    expect(((await inUse.json()) as { code: string; detail: string }).detail).toContain('"staging"');
+    // Version 2 serves through its alias, so it has workers.
+    await until(async () => ((await (await stack.post('/api/models/boston-rf/versions/staging/score', { data: [row] })).json()) as { model?: { version: string } }).model?.version === '2', 10_000, 'staging to serve version 2');
+    expect((await admin('/api/models/boston-rf/aliases/staging', 'DELETE')).status).toBe(204);
+    expect((await admin('/api/models/boston-rf/versions/2', 'DELETE')).status).toBe(204);
+    await until(async () => (await stack.call('/api/models/boston-rf/versions/2')).status === 404, 10_000, 'version 2 to be gone');
+    await until(async () => ((await (await stack.call('/api/models/boston-rf')).json()) as { versions: string[] }).versions.join() === '1,3', 10_000, 'the versions to be 1 and 3');
+    // Its R workers stop.
+    await until(async () => !((await (await fetch(`${stack.host.url}/api/health/ready`)).json()) as { models: { version: string }[] }).models.some((m) => m.version === '2'), 15_000, 'version 2 workers to stop');
+    const moves = ((await (await stack.call('/api/models/boston-rf/history')).json()) as { history: { alias: string; to: string | null }[] }).history;
+    expect(moves.at(-1)).toMatchObject({ alias: 'staging', to: null });
+  });
+});
