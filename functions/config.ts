@@ -72,6 +72,8 @@ export interface Config {
    * (100 MB), so that the app, not the host, refuses a larger one, pointing to upload URLs.
    */
   batchMaxBodyBytes: number;
+  /** Largest publish request (model.rds, prototype and score.R together). */
+  publishMaxBytes: number;
   /** How long an upload URL (POST /api/batches/uploads) may be used. */
   uploadUrlSeconds: number;
   /** How long a link to a finished batch's results may be used. */
@@ -161,6 +163,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     batchMaxChunkRows: int('BATCH_MAX_CHUNK_ROWS', 50_000, 1),
     batchMaxRows: int('BATCH_MAX_ROWS', 50_000_000, 1),
     batchMaxBodyBytes: int('BATCH_MAX_BODY_BYTES', 64 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    publishMaxBytes: int('PUBLISH_MAX_BYTES', 64 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     uploadUrlSeconds: int('UPLOAD_URL_SECONDS', 600, 60, 3600),
     resultsUrlSeconds: int('RESULTS_URL_SECONDS', 300, 30, 3600),
     partialResultsMaxRows: int('PARTIAL_RESULTS_MAX_ROWS', 100_000, 1),

@@ -22,6 +22,8 @@ export const errorCodes = {
   alias_not_found: { status: 404, title: 'Alias not found' },
   alias_protected: { status: 409, title: 'Alias cannot be removed' },
   version_in_use: { status: 409, title: 'Version in use' },
+  version_exists: { status: 409, title: 'Version already published' },
+  describe_failed: { status: 422, title: 'The model could not be described' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   too_many_rows: { status: 413, title: 'Too many rows' },

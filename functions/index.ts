@@ -7,6 +7,7 @@ import './http/admin.js';
 import './http/health.js';
 import './http/models.js';
 import './http/openapi.js';
+import './http/publish.js';
 import './http/score.js';
 import './http/batches.js';
 import './queue/scoreChunk.js';

@@ -1,7 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { AppError } from '../errors.js';
 import { isValidName } from '../models/names.js';
-import { modelStore } from '../runtime.js';
+import { models, modelStore } from '../runtime.js';
 import { readJsonText } from './readBody.js';
 import { answerError } from './respond.js';
 import { parseJson } from '../scoring/requestBody.js';
@@ -40,6 +40,7 @@ export async function putAlias(request: HttpRequest, context: InvocationContext)
     const index = await existingModel(name as string);
     if (!index.versions.includes(version)) throw new AppError('version_not_found', `Model "${name}" has no version "${version}".`);
     const move = await modelStore().moveAlias(name as string, alias as string, version, actor(request));
+    models().stale(name as string);
     context.log(`alias ${name}/${alias} moved from ${move.from} to ${move.to} by ${move.by}`);
     return { status: 200, jsonBody: { name, ...move } };
   } catch (err) {
@@ -55,6 +56,7 @@ export async function deleteAlias(request: HttpRequest, context: InvocationConte
     const index = await existingModel(name as string);
     if (!Object.hasOwn(index.aliases, alias as string)) throw new AppError('alias_not_found', `Model "${name}" has no alias "${alias}".`);
     const move = await modelStore().moveAlias(name as string, alias as string, null, actor(request));
+    models().stale(name as string);
     context.log(`alias ${name}/${alias} removed (was ${move.from}) by ${move.by}`);
     return { status: 204 };
   } catch (err) {
@@ -73,6 +75,7 @@ export async function deleteVersion(request: HttpRequest, context: InvocationCon
       throw new AppError('version_in_use', `Version "${version}" of "${name}" is what ${pointing.map((a) => `"${a}"`).join(', ')} point${pointing.length > 1 ? '' : 's'} at: move ${pointing.length > 1 ? 'them' : 'it'} first.`);
     }
     await modelStore().deleteVersion(name as string, version as string);
+    models().stale(name as string);
     context.log(`version ${name}/${version} deleted by ${actor(request)}`);
     return { status: 204 };
   } catch (err) {

@@ -38,30 +38,33 @@ export async function getModel(request: HttpRequest, context: InvocationContext)
   }
 }
 
+/** A version's description: its features, prediction types, input schema and an example request. */
+export async function describeVersion(name: string, ref: string): Promise<Record<string, unknown>> {
+  const registry = models();
+  const stored = await registry.findVersion(name, ref);
+  const schema = await registry.schemaOf(stored);
+  const index = await registry.getIndex(stored.name);
+  const example = schema.example ?? {};
+  return {
+    name: stored.name,
+    version: stored.version,
+    aliases: Object.entries(index?.aliases ?? {}).filter(([, v]) => v === stored.version).map(([a]) => a),
+    publishedAt: stored.publishedAt ?? null,
+    customScore: stored.files.includes('score.R'),
+    features: schema.features,
+    predictionTypes: schema.output.types,
+    defaultType: schema.output.defaultType,
+    packages: schema.packages ?? [],
+    inputSchema: rowJsonSchema(schema),
+    exampleRequest: { data: [example] },
+    links: { score: `/api/models/${stored.name}/versions/${stored.version}/score` },
+  };
+}
+
 /** GET /api/models/{name}/versions/{version}: the input schema and an example request. */
 export async function getModelVersion(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const registry = models();
-    const stored = await registry.findVersion(request.params.name as string, request.params.version);
-    const schema = await registry.schemaOf(stored);
-    const index = await registry.getIndex(stored.name);
-    const example = schema.example ?? {};
-    return {
-      status: 200,
-      jsonBody: {
-        name: stored.name,
-        version: stored.version,
-        aliases: Object.entries(index?.aliases ?? {}).filter(([, v]) => v === stored.version).map(([a]) => a),
-        publishedAt: stored.publishedAt ?? null,
-        customScore: stored.files.includes('score.R'),
-        features: schema.features,
-        predictionTypes: schema.output.types,
-        defaultType: schema.output.defaultType,
-        inputSchema: rowJsonSchema(schema),
-        exampleRequest: { data: [example] },
-        links: { score: `/api/models/${stored.name}/versions/${stored.version}/score` },
-      },
-    };
+    return { status: 200, jsonBody: await describeVersion(request.params.name as string, request.params.version as string) };
   } catch (err) {
     return answerError(err, request, context);
   }

@@ -89,6 +89,17 @@ export class ModelRegistry {
     return stored;
   }
 
+  /**
+   * Marks what this instance knows of a model's versions and aliases as stale, after it
+   * changed them itself: the next request refreshes them (warming a new target first, as a
+   * refresh does), and a version not known yet is looked up at once.
+   */
+  stale(name: string): void {
+    const entry = this.#indexes.get(name);
+    if (entry) entry.fetchedAt = 0;
+    this.#names = undefined;
+  }
+
   async getIndex(name: string): Promise<ModelIndex | undefined> {
     return this.#cached(this.#indexes, name, () => this.#o.store.getIndex(name), (old, next) => this.#warmIfRetargeted(name, old, next));
   }

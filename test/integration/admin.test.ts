@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishModel } from '../../scripts/publish.js';
@@ -83,5 +84,41 @@ describe('model lifecycle over HTTP', () => {
     await until(async () => !((await (await fetch(`${stack.host.url}/api/health/ready`)).json()) as { models: { version: string }[] }).models.some((m) => m.version === '2'), 15_000, 'version 2 workers to stop');
     const moves = ((await (await stack.call('/api/models/boston-rf/history')).json()) as { history: { alias: string; to: string | null }[] }).history;
     expect(moves.at(-1)).toMatchObject({ alias: 'staging', to: null });
+  });
+
+  it('publishes a version over HTTP with the master key: describe runs in the app, 201 with the description, 409 again, 422 with R\'s reason', async () => {
+    const dir = join(sampleModelsDir, 'penguins-rf');
+    const form = async (model?: Buffer) => {
+      const f = new FormData();
+      f.set('model', new Blob([model ?? (await readFile(join(dir, 'model.rds')))]), 'model.rds');
+      f.set('prototype', new Blob([await readFile(join(dir, 'prototype.csv'))]), 'prototype.csv');
+      f.set('score', new Blob([await readFile(join(dir, 'score.R'))]), 'score.R');
+      f.set('response', 'species');
+      f.set('aliases', 'production');
+      return f;
+    };
+    const put = async (path: string, key: string, body: FormData) => stack.call(path, { method: 'PUT', key, body });
+    expect((await put('/api/models/penguins-http/versions/1', stack.host.functionKey, await form())).status).toBe(401);
+
+    const created = await put('/api/models/penguins-http/versions/1', stack.host.masterKey, await form());
+    expect(created.status).toBe(201);
+    const description = (await created.json()) as { name: string; version: string; aliases: string[]; features: { name: string }[]; defaultType: string; customScore: boolean };
+    expect(description).toMatchObject({ name: 'penguins-http', version: '1', defaultType: 'class', customScore: true });
+    expect(description.aliases.sort()).toEqual(['latest', 'production']);
+    expect(description.features.map((f) => f.name)).toEqual(['island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex']);
+    const scored = await stack.post('/api/models/penguins-http/score', { data: [{ island: 'Dream', bill_length_mm: 40, bill_depth_mm: 18, flipper_length_mm: 190, body_mass_g: 3800, sex: 'male' }] });
+    expect(scored.status).toBe(200);
+
+    const again = await put('/api/models/penguins-http/versions/1', stack.host.masterKey, await form());
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'version_exists' });
+    expect((await put('/api/models/penguins-http/versions/1?force=true', stack.host.masterKey, await form())).status).toBe(201);
+
+    const broken = await put('/api/models/penguins-http/versions/2', stack.host.masterKey, await form(Buffer.from('not an R object')));
+    expect(broken.status).toBe(422);
+    const problem = (await broken.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('describe_failed');
+    expect(problem.detail).toMatch(/describing the model failed: .*(readRDS|unknown input format|error)/is);
+    expect((await stack.call('/api/models/penguins-http/versions/2')).status).toBe(404);
   });
 });

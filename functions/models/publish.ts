@@ -1,0 +1,87 @@
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isValidName } from './names.js';
+import { rHandlerDir } from '../paths.js';
+import { parseModelSchema } from '../scoring/modelSchema.js';
+import type { ModelStore } from '../storage/modelStore.js';
+
+export interface PublishOptions {
+  model: string;
+  name: string;
+  version: string;
+  prototype?: string;
+  score?: string;
+  /** An existing model.json to publish as it is, instead of describing the model. */
+  schema?: string;
+  /** The prototype's response column, left out of the features. */
+  response?: string;
+  /** Prediction types to offer beyond those found (or instead of score.R's score_types); each must work on the prototype. */
+  types?: string[];
+  aliases?: string[];
+  force?: boolean;
+  rscript?: string;
+  /** false: never score this model's requests together with others' (model.json "microBatch"). */
+  microBatch?: boolean;
+}
+
+export class PublishError extends Error {
+  constructor(
+    readonly code: 'invalid_name' | 'version_exists' | 'describe_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PublishError';
+  }
+}
+
+/** Writes model.json for a model with the R handler's describe step. */
+export async function describeModel(options: PublishOptions): Promise<string> {
+  if (options.schema) return readFile(options.schema, 'utf8');
+  const dir = await mkdtemp(join(tmpdir(), 'describe-'));
+  const out = join(dir, 'model.json');
+  try {
+    const args = [join(rHandlerDir, 'describe.R'), '--model', options.model, '--out', out];
+    if (options.prototype) args.push('--prototype', options.prototype);
+    if (options.score) args.push('--score', options.score);
+    if (options.response) args.push('--response', options.response);
+    if (options.types?.length) args.push('--types', options.types.join(','));
+    const result = await execa(options.rscript ?? 'Rscript', args, { reject: false });
+    if (result.exitCode !== 0) throw new PublishError('describe_failed', `describing the model failed: ${String(result.stderr).trim()}`);
+    return await readFile(out, 'utf8');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Publishes a model version: derives model.json, uploads score.R, model.json and, last,
+ * model.rds (so a version is visible only once complete), then points `latest` and the
+ * given aliases at it. An existing version is refused unless `force`.
+ */
+export async function publishModel(store: ModelStore, options: PublishOptions): Promise<{ aliases: Record<string, string> }> {
+  for (const [what, value] of [['name', options.name], ['version', options.version], ...(options.aliases ?? []).map((a) => ['alias', a])]) {
+    if (!isValidName(value as string)) throw new PublishError('invalid_name', `${what} "${value}" must be 1-64 letters, digits, ".", "_" or "-"`);
+  }
+  await store.ensureContainer();
+  if (!options.force && (await store.getVersion(options.name, options.version))) {
+    throw new PublishError('version_exists', `${options.name} version ${options.version} is already published; use --force to replace it`);
+  }
+  let schemaText = await describeModel(options);
+  parseModelSchema(schemaText);
+  if (options.microBatch === false) schemaText = JSON.stringify({ ...JSON.parse(schemaText), microBatch: false }, null, 2);
+  const overwrite = options.force === true;
+  const upload = async (file: 'score.R' | 'model.json' | 'model.rds', content: Buffer) => {
+    if (!(await store.upload(options.name, options.version, file, content, overwrite))) {
+      throw new PublishError('version_exists', `${options.name} version ${options.version} was published meanwhile; use --force to replace it`);
+    }
+  };
+  if (options.score) await upload('score.R', await readFile(options.score));
+  else if (overwrite) await store.deleteFile(options.name, options.version, 'score.R');
+  await upload('model.json', Buffer.from(schemaText));
+  await upload('model.rds', await readFile(options.model));
+  const changes: Record<string, string> = { latest: options.version };
+  for (const alias of options.aliases ?? []) changes[alias] = options.version;
+  return { aliases: await store.setAliases(options.name, changes) };
+}
