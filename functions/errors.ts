@@ -12,10 +12,8 @@ export interface FieldError {
 export const errorCodes = {
   malformed_json: { status: 400, title: 'Malformed JSON' },
   invalid_request: { status: 400, title: 'Invalid request' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
   model_not_found: { status: 404, title: 'Model not found' },
   version_not_found: { status: 404, title: 'Model version not found' },
-  not_found: { status: 404, title: 'Not found' },
   batch_not_found: { status: 404, title: 'Batch not found' },
   input_not_found: { status: 404, title: 'Batch input not found' },
   batch_finished: { status: 409, title: 'Batch already finished' },
@@ -24,7 +22,6 @@ export const errorCodes = {
   version_in_use: { status: 409, title: 'Version in use' },
   version_exists: { status: 409, title: 'Version already published' },
   describe_failed: { status: 422, title: 'The model could not be described' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   too_many_rows: { status: 413, title: 'Too many rows' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

@@ -28,7 +28,7 @@ function errorResponses(...codes: number[]): Record<string, unknown> {
 
 /** A scoring request body for rows of the given JSON Schema, in every accepted form. */
 function requestBody(row: unknown, types: string[]): unknown {
-  const type = { type: 'string', enum: types, description: 'Prediction type; the model\'s default when absent.' };
+  const type = { type: 'string', ...(types.length ? { enum: types } : {}), description: 'Prediction type; the model\'s default when absent.' };
   return {
     required: true,
     content: {
@@ -192,10 +192,56 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       responses: { '200': { description: 'Partial results' }, '303': { description: 'The results file' }, ...errorResponses(401, 404) },
     },
   };
+  const adminSecurity = [{ masterKey: [] }];
+  const aliasParam = { name: 'alias', in: 'path', required: true, schema: { type: 'string' } };
+  paths['/models/{name}/versions/{version}'] = {
+    ...(paths['/models/{name}/versions/{version}'] as Record<string, unknown>),
+    put: {
+      operationId: 'publishVersion',
+      summary: 'Publish a version (admin): model.rds, a prototype and optionally score.R; described in R by the app',
+      security: adminSecurity,
+      parameters: [nameParam, { ...versionParam, description: 'The new version' }, { name: 'force', in: 'query', schema: { type: 'boolean' } }],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: ['model', 'prototype'],
+              properties: {
+                model: { type: 'string', format: 'binary', description: 'model.rds' },
+                prototype: { type: 'string', format: 'binary', description: 'The training data or a sample of it, .csv or .rds' },
+                score: { type: 'string', format: 'binary', description: 'score.R' },
+                response: { type: 'string' },
+                types: { type: 'string', description: 'Comma-separated prediction types to offer' },
+                aliases: { type: 'string', description: 'Comma-separated aliases to point at it' },
+              },
+            },
+          },
+        },
+      },
+      responses: { '201': { description: 'Published: the version\'s description' }, ...errorResponses(400, 401, 409, 413, 415, 422) },
+    },
+    delete: { operationId: 'deleteVersion', summary: 'Delete a version no alias points at (admin)', security: adminSecurity, parameters: [nameParam, versionParam], responses: { '204': { description: 'Deleted' }, ...errorResponses(401, 404, 409) } },
+  };
+  paths['/models/{name}/aliases/{alias}'] = {
+    put: {
+      operationId: 'moveAlias',
+      summary: 'Point an alias at a version: promote, roll back (admin)',
+      security: adminSecurity,
+      parameters: [nameParam, aliasParam],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['version'], properties: { version: { type: 'string' } } } } } },
+      responses: { '200': { description: 'The move: alias, from, to, at, by' }, ...errorResponses(400, 401, 404) },
+    },
+    delete: { operationId: 'removeAlias', summary: 'Remove an alias; latest cannot be removed (admin)', security: adminSecurity, parameters: [nameParam, aliasParam], responses: { '204': { description: 'Removed' }, ...errorResponses(401, 404, 409) } },
+  };
+  paths['/models/{name}/history'] = {
+    get: { operationId: 'aliasHistory', summary: 'Every alias move, oldest first', security, parameters: [nameParam], responses: { '200': { description: '{"history": [{alias, from, to, at, by}]}' }, ...errorResponses(401, 404) } },
+  };
   paths['/health/live'] = { get: { operationId: 'live', security: [], responses: { '200': { description: 'The app answers' } } } };
   paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score' }, '503': { description: 'No model can score yet' } } } };
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'R scoring service', version: '1.0.0', description: 'Score R models over HTTPS. Errors are RFC 9457 problem details.' },
     servers: [{ url: '/api' }],
     paths,
@@ -204,6 +250,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       securitySchemes: {
         functionKey: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
         functionCode: { type: 'apiKey', in: 'query', name: 'code' },
+        masterKey: { type: 'apiKey', in: 'header', name: 'x-functions-key', description: 'The master key (admin routes)' },
       },
     },
   };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../functions/paths.js';
 import { publishModel } from '../../scripts/publish.js';
@@ -175,6 +176,21 @@ describe('POST /api/score and model routes, end to end', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/score', '/models/boston-rf/score', '/models/penguins-rf/score']));
     expect(doc.components.schemas.Row_boston_rf?.properties?.crim).toEqual({ type: 'number' });
     expect(doc.components.schemas.Row_penguins_rf?.properties?.island?.enum).toEqual(['Biscoe', 'Dream', 'Torgersen', null]);
+
+    // A valid OpenAPI document, describing every route the app registers, by method.
+    const validation = await new Validator().validate(doc as never);
+    expect(validation.errors ?? []).toEqual([]);
+    expect(validation.valid).toBe(true);
+    const described = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => [path.split('/').filter(Boolean), m.toUpperCase()] as const));
+    for (const fn of stack.host.core.functions) {
+      const trigger = Object.values(fn.bindings).find((b) => b.type === 'httpTrigger');
+      if (!trigger || fn.name === 'openApi') continue;
+      const route = String(trigger.route).split('/');
+      for (const method of trigger.methods as string[]) {
+        const found = described.some(([segments, m]) => m === method && segments.length === route.length && route.every((r, i) => r === segments[i] || /^\{\w+\}$/.test(r)));
+        expect(found, `${method} /${trigger.route}`).toBe(true);
+      }
+    }
   });
 
   it('answers 504 when R takes longer than the timeout, and recycles that worker', async () => {

@@ -45,3 +45,17 @@ describe('problemResponse', () => {
     for (const [code, { status }] of Object.entries(errorCodes)) expect(status, code).toBeGreaterThanOrEqual(400);
   });
 });
+
+describe('the README', () => {
+  it('lists every error code the app answers with, at its status', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { appRoot } = await import('../../functions/paths.js');
+    const { errorCodes } = await import('../../functions/errors.js');
+    const readme = readFileSync(join(appRoot, 'README.md'), 'utf8');
+    const rows = readme.split('\n').filter((l) => /^\| \d{3} \|/.test(l));
+    for (const [code, { status }] of Object.entries(errorCodes)) {
+      expect(rows.some((r) => r.startsWith(`| ${status} |`) && r.includes(`\`${code}\``)), code).toBe(true);
+    }
+  });
+});
