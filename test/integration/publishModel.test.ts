@@ -131,7 +131,7 @@ describe('publish-model', () => {
     const res = await cliWith({}, await mkdtemp(join(tmpdir(), 'no-settings-')), join(penguins, 'model.rds'), '--name', 'nowhere', '--version', '1', '--schema', join(penguins, 'model.json'));
     expect(res.exitCode).toBe(1);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toContain('no storage account to publish to');
+    expect(res.stderr).toContain('no storage account to work on');
     for (const setting of ['AzureWebJobsStorage__accountName=<account>', 'az login', 'AzureWebJobsStorage=UseDevelopmentStorage=true', '--connection']) expect(res.stderr).toContain(setting);
   });
 
@@ -162,5 +162,39 @@ describe('publish-model', () => {
     expect(res.exitCode).toBe(1);
     expect(res.stderr).toMatch(/describ/);
     expect(await store.getVersion('broken', '1')).toBeUndefined();
+  });
+});
+
+describe('npm run model', () => {
+  const model = (...args: string[]) => execa('npm', ['run', '--silent', 'model', '--', ...args], { reject: false, cwd: appRoot, env: { AzureWebJobsStorage: azurite.connectionString } });
+
+  it('moves and removes aliases without uploading anything, records each move, and deletes only an unaliased version', async () => {
+    for (const version of ['1', '2']) await publishModel(store, { model: join(penguins, 'model.rds'), schema: join(penguins, 'model.json'), name: 'cli-model', version, aliases: version === '1' ? ['production'] : [] });
+    const tagsBefore = (await store.getVersion('cli-model', '2'))?.tag;
+
+    const promote = await model('alias', 'cli-model', 'production', '2');
+    expect(promote.exitCode, promote.stderr).toBe(0);
+    expect(promote.stdout).toContain('production 1 -> 2');
+    expect((await store.getIndex('cli-model'))?.aliases).toMatchObject({ production: '2', latest: '2' });
+    expect((await store.getVersion('cli-model', '2'))?.tag).toBe(tagsBefore);
+
+    expect((await model('alias', 'cli-model', 'production', '9')).exitCode).toBe(1);
+    const inUse = await model('delete', 'cli-model', '2');
+    expect(inUse.exitCode).toBe(1);
+    expect(inUse.stderr).toMatch(/production, latest|latest, production/);
+    expect((await model('unalias', 'cli-model', 'latest')).exitCode).toBe(1);
+
+    expect((await model('alias', 'cli-model', 'production', '1')).exitCode).toBe(0);
+    expect((await model('alias', 'cli-model', 'staging', '2')).exitCode).toBe(0);
+    expect((await model('unalias', 'cli-model', 'staging')).exitCode).toBe(0);
+    const history = await model('history', 'cli-model');
+    expect(history.stdout.trim().split('\n').map((l) => l.replace(/^\S+\s+/, '').replace(/\s+by .*$/, ''))).toEqual([
+      'production: 1 -> 2',
+      'production: 2 -> 1',
+      'staging: - -> 2',
+      'staging: 2 -> (removed)',
+    ]);
+    expect(history.stdout).toContain('by cli (');
+    expect((await model('delete', 'cli-model', '1')).exitCode).toBe(1);
   });
 });
