@@ -10,6 +10,7 @@
  * Relative paths are the caller's: under `npm run`, relative to the directory npm was run in.
  */
 import { Command } from 'commander';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { publishModel, type PublishOptions } from './publish.js';
 import { address, callerDir, signInHint, storageTarget, storeOf } from './storageTarget.js';
@@ -58,6 +59,7 @@ try {
     force: opts.force,
     microBatch: opts.microBatch,
     rscript: to.settings.R_SCRIPT?.trim() || 'Rscript',
+    by: `publish-model (${userInfo().username})`,
   });
   console.log(`published ${opts.name} ${opts.version}; aliases: ${JSON.stringify(aliases)}`);
 } catch (err) {

@@ -78,6 +78,7 @@ export async function putVersion(request: HttpRequest, context: InvocationContex
       aliases: list(textOf(form, 'aliases')),
       force: request.query.get('force') === 'true',
       rscript: c.rscript,
+      by: request.headers.get('x-ms-client-principal-name') ?? 'master key',
     }).catch((err: unknown) => {
       if (!(err instanceof PublishError)) throw err;
       if (err.code === 'version_exists') throw new AppError('version_exists', `${name} version ${version} is already published; add ?force=true to replace it.`);

@@ -24,6 +24,8 @@ export interface PublishOptions {
   rscript?: string;
   /** false: never score this model's requests together with others' (model.json "microBatch"). */
   microBatch?: boolean;
+  /** Who publishes, for the history of the aliases it moves. */
+  by?: string;
 }
 
 export class PublishError extends Error {
@@ -81,7 +83,7 @@ export async function publishModel(store: ModelStore, options: PublishOptions): 
   else if (overwrite) await store.deleteFile(options.name, options.version, 'score.R');
   await upload('model.json', Buffer.from(schemaText));
   await upload('model.rds', await readFile(options.model));
-  const changes: Record<string, string> = { latest: options.version };
-  for (const alias of options.aliases ?? []) changes[alias] = options.version;
-  return { aliases: await store.setAliases(options.name, changes) };
+  // Each alias moved is recorded in the model's history, as any other move.
+  for (const alias of new Set(['latest', ...(options.aliases ?? [])])) await store.moveAlias(options.name, alias, options.version, options.by ?? 'publish');
+  return { aliases: (await store.readAliases(options.name)).aliases };
 }

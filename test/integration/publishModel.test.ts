@@ -188,7 +188,10 @@ describe('npm run model', () => {
     expect((await model('alias', 'cli-model', 'staging', '2')).exitCode).toBe(0);
     expect((await model('unalias', 'cli-model', 'staging')).exitCode).toBe(0);
     const history = await model('history', 'cli-model');
-    expect(history.stdout.trim().split('\n').map((l) => l.replace(/^\S+\s+/, '').replace(/\s+by .*$/, ''))).toEqual([
+    const lines = history.stdout.trim().split('\n');
+    // Publishing recorded the moves it made too: latest to 1, production to 1, latest to 2.
+    expect(lines.filter((l) => l.endsWith('by publish')).map((l) => l.replace(/^\S+\s+/, '').replace(/\s+by .*$/, ''))).toEqual(['latest: - -> 1', 'production: - -> 1', 'latest: 1 -> 2']);
+    expect(lines.filter((l) => l.includes('by cli (')).map((l) => l.replace(/^\S+\s+/, '').replace(/\s+by .*$/, ''))).toEqual([
       'production: 1 -> 2',
       'production: 2 -> 1',
       'staging: - -> 2',
