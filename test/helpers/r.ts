@@ -27,7 +27,7 @@ export async function rPredict(model: string, rowsExpr: string, type?: string): 
   return JSON.parse(stdout) as unknown[];
 }
 
-/** Rows of a model's prototype as records, with every double written exactly. */
+/** Rows of a model's prototype as records (jsonlite: at most 15 significant digits, which these prototypes' values have). */
 export async function rRecords(model: string, rowsExpr: string): Promise<Record<string, unknown>[]> {
   const script = `
     dir <- "${join(sampleModelsDir, model)}"

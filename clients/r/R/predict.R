@@ -1,0 +1,118 @@
+# predict() on a scoring endpoint: what predict(model, newdata) gives in R, computed by the
+# app. Rows go as JSON records, at most `max_rows` rows and `max_body_bytes` bytes per
+# request (a request the app still finds too large is split in two and sent again).
+
+#' Score rows on the app
+#'
+#' @param object A `scoring_endpoint` (from [scoring_endpoint()]).
+#' @param newdata A data frame of rows to score. Columns the model does not take are
+#'   dropped (as predict() ignores them), once the app has said which model scored.
+#' @param type A prediction type the model offers (see its description); NULL for its default.
+#' @param model,version The model's name (NULL: the app's default model) and a version or
+#'   alias (NULL: `production`, else `latest`).
+#' @param ... Not used.
+#' @return A numeric vector, a factor (class labels, with the model's levels), a logical
+#'   vector, or a data frame with one column per class (probabilities) or value; named by
+#'   the rows' names. Attribute `model_version`: the version that scored the rows.
+#'   A refusal is an R condition: see the package README (`rscoring_invalid_input` and others).
+#' @export
+#' @examples
+#' \dontrun{
+#' predict(endpoint, MASS::Boston[1:5, ])
+#' predict(endpoint, penguins, model = "penguins-rf", type = "prob")
+#' }
+predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL, version = NULL, ...) {
+  endpoint <- check_endpoint(object)
+  rows <- as_rows(newdata)
+  if (!is.null(type) && (!is.character(type) || length(type) != 1L)) stop("`type` must be one string.", call. = FALSE)
+  path <- score_path(model, version)
+  own_names <- has_own_row_names(rows)
+  # Columns the model does not take (the response, an id...) are refused by the app: drop
+  # them, as predict() ignores them, and score again. Each try starts from all the columns,
+  # so an alias that moves to a version with other inputs between two tries is no matter.
+  # Any other bad value is the caller's to fix.
+  given <- rows
+  answers <- NULL
+  for (attempt in 1:3) {
+    answers <- tryCatch(score_rows(endpoint, path, rows, type, own_names), rscoring_invalid_input = function(e) {
+      extra <- unknown_columns(endpoint, e, names(given))
+      if (length(extra) == 0L || attempt == 3L) stop(e)
+      rows <<- given[setdiff(names(given), extra)]
+      NULL
+    })
+    if (!is.null(answers)) break
+  }
+  values <- do.call(c, lapply(answers, `[[`, "predictions"))
+  last <- answers[[length(answers)]]
+  names_out <- answer_row_names(answers, rownames(rows))
+  desc <- tryCatch(model_description(endpoint, last$model$name, last$model$version), rscoring_error = function(e) NULL)
+  out <- if (is.null(desc)) list(kind = NA_character_) else output_of(desc, last$type)
+  result <- shape_predictions(values, out, names_out)
+  versions <- unique(vapply(answers, function(a) as.character(a$model$version), ""))
+  if (length(versions) > 1L) {
+    warning(sprintf("The rows were scored by more than one version of %s (%s): an alias moved meanwhile.",
+                    last$model$name, paste(versions, collapse = ", ")), call. = FALSE)
+  }
+  attr(result, "model_version") <- versions
+  result
+}
+
+score_path <- function(model = NULL, version = NULL) {
+  if (is.null(model)) {
+    if (!is.null(version)) stop("Give `model` with `version`.", call. = FALSE)
+    return("/api/score")
+  }
+  base <- paste0("/api/models/", path_part(model, "model"))
+  if (is.null(version)) paste0(base, "/score") else paste0(base, "/versions/", path_part(version, "version"), "/score")
+}
+
+# Scores every row, in requests within the endpoint's limits: a list of the answers.
+score_rows <- function(endpoint, path, rows, type, own_names) {
+  n <- nrow(rows)
+  size <- max(1L, endpoint$max_rows)
+  starts <- seq(1L, n, by = size)
+  answers <- list()
+  for (start in starts) {
+    idx <- start:min(n, start + size - 1L)
+    answers <- c(answers, score_chunk(endpoint, path, rows[idx, , drop = FALSE], type, own_names, start - 1L))
+  }
+  answers
+}
+
+# One request's rows (split in halves while too large): a list of answers.
+score_chunk <- function(endpoint, path, rows, type, own_names, offset) {
+  n <- nrow(rows)
+  halves <- function() {
+    first <- seq_len(n %/% 2L)
+    c(score_chunk(endpoint, path, rows[first, , drop = FALSE], type, own_names, offset),
+      score_chunk(endpoint, path, rows[-first, , drop = FALSE], type, own_names, offset + length(first)))
+  }
+  body <- rows_json(rows, type, own_names)
+  if (n > 1L && nchar(body, type = "bytes") > endpoint$max_body_bytes) return(halves())
+  req <- api_request(endpoint, "POST", path, retry = TRUE)
+  req <- httr2::req_body_raw(req, body, type = "application/json")
+  resp <- perform(req)
+  status <- httr2::resp_status(resp)
+  if (status == 413L && n > 1L) return(halves())
+  if (status >= 300L) signal_problem(resp, row_offset = offset)
+  list(resp_json(resp))
+}
+
+unknown_columns <- function(endpoint, problem, columns) {
+  model <- problem$model
+  if (is.null(model$name) || is.null(model$version)) return(character())
+  named <- unique(problem$errors$field)
+  desc <- tryCatch(model_description(endpoint, model$name, model$version), rscoring_error = function(e) NULL)
+  if (is.null(desc)) return(character())
+  extra <- setdiff(columns, feature_names(desc))
+  if (any(named %in% extra)) extra else character()
+}
+
+answer_row_names <- function(answers, fallback) {
+  from_answers <- do.call(c, lapply(answers, function(a) {
+    if (is.null(a$rowNames)) rep(NA_character_, length(a$predictions))
+    else vapply(a$rowNames, function(x) if (is.null(x)) NA_character_ else as.character(x), "")
+  }))
+  if (length(from_answers) != length(fallback)) return(fallback)
+  ifelse(is.na(from_answers), fallback, from_answers)
+}

@@ -1,0 +1,22 @@
+test_that("a score() function is written out as score.R, with its score_types", {
+  score <- function(model, newdata, type = "response") stats::predict(model, newdata, type = type)
+  attr(score, "score_types") <- c("response", "link")
+  dir <- tempfile()
+  dir.create(dir)
+  path <- rscoring:::score_file(score, dir)
+  expect_identical(basename(path), "score.R")
+  env <- new.env()
+  sys.source(path, envir = env)
+  expect_identical(env$score_types, c("response", "link"))
+  expect_identical(names(formals(env$score)), c("model", "newdata", "type"))
+  expect_null(attr(env$score, "score_types"))
+  fit <- lm(mpg ~ wt, data = mtcars)
+  expect_identical(env$score(fit, mtcars[1:3, ]), stats::predict(fit, mtcars[1:3, ]))
+  expect_error(rscoring:::score_file("no/such/score.R", dir), "score.R file or a function")
+})
+
+test_that("publishing needs a data frame prototype and the admin key", {
+  ep <- scoring_endpoint("http://127.0.0.1:9", key = "fk", admin_key = "")
+  expect_error(publish_model(ep, lm(mpg ~ wt, mtcars), "m", "1", prototype = "train.csv"), "data frame")
+  expect_error(publish_model(ep, lm(mpg ~ wt, mtcars), "m", "1", prototype = mtcars), "admin_key")
+})
