@@ -253,6 +253,7 @@ var appSettings = [
   { name: 'BATCH_MAX_CHUNK_ROWS', value: '50000' }
   { name: 'BATCH_MAX_ROWS', value: '50000000' }
   { name: 'BATCH_MAX_BODY_BYTES', value: '67108864' }
+  { name: 'PUBLISH_MAX_BYTES', value: '67108864' }
   { name: 'UPLOAD_URL_SECONDS', value: '600' }
   { name: 'RESULTS_URL_SECONDS', value: '300' }
   { name: 'PARTIAL_RESULTS_MAX_ROWS', value: '100000' }

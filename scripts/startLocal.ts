@@ -23,6 +23,13 @@ import { portOpen, startAzurite, type Azurite } from './azurite.js';
 import { publishSamples } from './samples.js';
 
 const HOST_PORT = 7071;
+
+/** The key options given to `npm start --`, passed on to the local host. */
+function keyArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) if (args[i] === '--master-key' || args[i] === '--function-key') out.push(args[i] as string, args[++i] ?? '');
+  return out;
+}
 const AZURITE_PORTS = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
 /** The host's time to stop (the local test host gives its app 5 s), then its process group is killed. */
 const HOST_GRACE_MS = 6000;
@@ -104,7 +111,8 @@ try {
       host = execa(func, ['start', '--enableAuth', '--port', String(HOST_PORT)], options);
     } else {
       console.log('Azure Functions Core Tools (func) is not installed: serving with the local host instead.');
-      host = execa('node', [join(appRoot, 'dist', 'test', 'host', 'cli.js'), '--port', String(HOST_PORT), '--use-storage', developmentStorage], options);
+      // `npm start -- --master-key <key>` (or --function-key) fixes a key instead of a random one.
+      host = execa('node', [join(appRoot, 'dist', 'test', 'host', 'cli.js'), '--port', String(HOST_PORT), '--use-storage', developmentStorage, ...keyArgs(process.argv.slice(2))], options);
     }
     const result = await host;
     // The host stopped by itself (a failure to start, or a crash): stop the rest.

@@ -10,6 +10,10 @@ import { models, modelStore } from '../runtime.js';
 import { describeVersion } from './models.js';
 import { answerError } from './respond.js';
 
+/** Per file, within the request's own limit (PUBLISH_MAX_BYTES) that bounds model.rds: a prototype is a sample of the training data, score.R a script. */
+const PROTOTYPE_MAX_BYTES = 32 * 1024 * 1024;
+const SCORE_MAX_BYTES = 1024 * 1024;
+
 /** The body as a stream that errors with 413 once it passes `limit` bytes. */
 function capped(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
   let size = 0;
@@ -61,6 +65,9 @@ export async function putVersion(request: HttpRequest, context: InvocationContex
     const missing = [...(model ? [] : ['model']), ...(prototype ? [] : ['prototype'])];
     if (missing.length) {
       throw new AppError('invalid_request', `The files ${missing.join(' and ')} are needed.`, { errors: missing.map((field) => ({ field, message: 'is a required file', pointer: `/${field}` })) });
+    }
+    for (const [field, file, limit] of [['prototype', prototype, PROTOTYPE_MAX_BYTES], ['score', score, SCORE_MAX_BYTES]] as const) {
+      if (file && file.size > limit) throw new AppError('payload_too_large', `The ${field} file may be at most ${limit} bytes.`, { errors: [{ field, message: `is larger than ${limit} bytes`, pointer: `/${field}` }] });
     }
     const prototypeExt = /\.rds$/i.test(prototype?.name ?? '') ? 'rds' : 'csv';
     const paths = { model: join(dir, 'model.rds'), prototype: join(dir, `prototype.${prototypeExt}`), score: join(dir, 'score.R') };

@@ -117,6 +117,12 @@ describe('model lifecycle over HTTP', () => {
     expect(await again.json()).toMatchObject({ code: 'version_exists' });
     expect((await put('/api/models/penguins-http/versions/1?force=true', stack.host.masterKey, await form())).status).toBe(201);
 
+    const tooLarge = await form();
+    tooLarge.set('score', new Blob([Buffer.alloc(1024 * 1024 + 1, '#')]), 'score.R');
+    const refused = await put('/api/models/penguins-http/versions/3', stack.host.masterKey, tooLarge);
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toMatchObject({ code: 'payload_too_large', errors: [{ field: 'score' }] });
+
     const broken = await put('/api/models/penguins-http/versions/2', stack.host.masterKey, await form(Buffer.from('not an R object')));
     expect(broken.status).toBe(422);
     const problem = (await broken.json()) as { code: string; detail: string };

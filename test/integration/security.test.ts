@@ -17,13 +17,21 @@ afterAll(async () => {
 });
 
 describe('security', () => {
-  it('requires a function key on every route but health, as registered with the host', () => {
+  it('requires a function key on every route but health, and the master key on every one that changes models', () => {
     const levels = stack.host.core.functions
       .map((f) => Object.values(f.bindings).find((b) => b.type === 'httpTrigger'))
       .filter((t): t is NonNullable<typeof t> => t !== undefined)
-      .map((t) => [String(t.route), String(t.authLevel)]);
+      .flatMap((t) => (t.methods as string[]).map((m) => [`${m} ${String(t.route)}`, String(t.authLevel)]));
     expect(levels.length).toBeGreaterThan(10);
-    for (const [route, level] of levels) expect(level, route).toBe(route.startsWith('health/') ? 'anonymous' : 'function');
+    // Publishing runs R code on every instance; moving an alias or deleting a version changes what a name serves.
+    const changesModels = (route: string) => /^(PUT|DELETE) models\//.test(route);
+    for (const [route, level] of levels) expect(level, route).toBe(route.startsWith('GET health/') ? 'anonymous' : changesModels(route) ? 'admin' : 'function');
+    expect(levels.filter(([route]) => changesModels(route)).map(([route]) => route).sort()).toEqual([
+      'DELETE models/{name}/aliases/{alias}',
+      'DELETE models/{name}/versions/{version}',
+      'PUT models/{name}/aliases/{alias}',
+      'PUT models/{name}/versions/{version}',
+    ]);
   });
 
   it.each([

@@ -83,7 +83,7 @@ describe('npm start', () => {
     const before = new Set((await processes()).filter(isRWorker).map((p) => p.pid));
 
     let output = '';
-    npm = execa('npm', ['start'], { cwd: appRoot, reject: false, buffer: false, stdin: 'ignore', env: { R_WORKERS: '1' } });
+    npm = execa('npm', ['start', '--', '--master-key', 'local-master-key'], { cwd: appRoot, reject: false, buffer: false, stdin: 'ignore', env: { R_WORKERS: '1' } });
     npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     npm.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const child = npm;
@@ -111,6 +111,11 @@ describe('npm start', () => {
     expect(await scored.json()).toMatchObject({ model: { name: 'boston-rf', version: '1' }, predictions: [expect.any(Number)] });
     expect((await score('')).status).toBe(401);
     expect((await score('?code=wrong')).status).toBe(401);
+    // The master key given to npm start, printed beside the function key, opens admin routes; the function key does not.
+    expect(output).toContain('master key: local-master-key');
+    const history = (code: string) => fetch(`${HOST}/api/models/boston-rf/aliases/production?code=${code}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '1' }) });
+    expect((await history(key as string)).status).toBe(401);
+    expect((await history('local-master-key')).status).toBe(200);
 
     started = descendants(await processes(), npmPid);
     expect(started.filter(isRWorker).length, started.map((p) => p.args).join('\n')).toBeGreaterThan(0);
