@@ -117,6 +117,11 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     const reason = failureReason(err, config().showRErrors);
     const failure = { chunk: job.chunk, attempts, reason, at: new Date().toISOString(), requestId: context.invocationId, ...(final ? { final } : {}) };
     await store.writeFailure(job.batch, failure).catch(() => undefined);
+    // As for a result: a failure recorded while its batch was being refused must not outlive it.
+    if (!store.isKnownAccepted(job.batch) && (await store.stopReason(job.batch).catch(() => undefined)) === 'refused') {
+      await store.deleteFailure(job.batch, job.chunk).catch(() => undefined);
+      return;
+    }
     telemetry().event('Batch chunk failed', { batch: job.batch, chunk: String(job.chunk), attempt: String(attempts), final: String(final), reason: reason.split(':')[0] as string }, job.traceParent);
     // The log has R's message whatever the settings.
     context.error(`batch ${job.batch} chunk ${job.chunk} attempt ${attempts} failed (request ${context.invocationId}): ${failureReason(err, true)}`);

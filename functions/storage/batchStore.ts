@@ -280,6 +280,10 @@ export class BatchStore {
     });
   }
 
+  async deleteFailure(id: string, chunk: number): Promise<void> {
+    await this.batches.getBlobClient(paths.failure(id, chunk)).deleteIfExists();
+  }
+
   /** Marks a batch cancelled; false if it already was. */
   async cancel(id: string): Promise<boolean> {
     const at = new Date().toISOString();
