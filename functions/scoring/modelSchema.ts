@@ -1,4 +1,5 @@
 /** The input schema a model ships as model.json (written by r-handler/describe.R). */
+import { readProfile, type ReferenceProfile } from '../monitoring/profile.js';
 
 export type FeatureType = 'numeric' | 'integer' | 'factor' | 'logical' | 'character';
 
@@ -32,6 +33,8 @@ export interface ModelSchema {
   example?: Record<string, unknown>;
   /** false when rows must not be scored together with other requests' rows. */
   microBatch?: boolean;
+  /** The prototype's inputs, for input drift (see monitoring/profile.ts). */
+  profile?: ReferenceProfile;
 }
 
 const featureTypes: readonly FeatureType[] = ['numeric', 'integer', 'factor', 'logical', 'character'];
@@ -90,5 +93,7 @@ export function parseModelSchema(text: string): ModelSchema {
   if (packages) schema.packages = packages;
   if (raw.example && typeof raw.example === 'object') schema.example = raw.example as Record<string, unknown>;
   if (raw.microBatch === false) schema.microBatch = false;
+  const profile = readProfile(raw.profile);
+  if (profile) schema.profile = profile;
   return schema;
 }

@@ -187,6 +187,7 @@ describe_model <- function(model, score_path = NULL, prototype = NULL, response 
     output = list(defaultType = scoring$scorer$default_type, types = scoring$outputs),
     example = lapply(as.list(rows[1L, , drop = FALSE]), function(v) if (is.factor(v)) as.character(v) else v)
   )
+  schema$profile <- reference_profile(features, prototype)
   list(schema = schema, scorer = scoring$scorer)
 }
 
