@@ -10,7 +10,7 @@
  */
 import { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { isValidName } from '../functions/models/names.js';
+import { existingModel, pointAlias, removeAlias, removeVersion } from '../functions/models/lifecycle.js';
 import type { ModelStore } from '../functions/storage/modelStore.js';
 import { address, callerDir, signInHint, storageTarget, storeOf } from './storageTarget.js';
 
@@ -24,13 +24,6 @@ function store(): ModelStore {
   return s;
 }
 
-async function index(s: ModelStore, name: string) {
-  if (!isValidName(name)) throw new Error(`"${name}" is not a valid model name`);
-  const found = await s.getIndex(name);
-  if (!found) throw new Error(`there is no model named "${name}"`);
-  return found;
-}
-
 const run = (action: (...args: string[]) => Promise<void>) => async (...args: string[]) => {
   try {
     await action(...args);
@@ -41,34 +34,23 @@ const run = (action: (...args: string[]) => Promise<void>) => async (...args: st
 };
 
 program.command('alias <name> <alias> <version>').description('point an alias at an existing version').action(run(async (name, alias, version) => {
-  const s = store();
-  if (!isValidName(alias) || !isValidName(version)) throw new Error('alias and version must be plain names');
-  if (!(await index(s, name)).versions.includes(version)) throw new Error(`${name} has no version "${version}"`);
-  const move = await s.moveAlias(name, alias, version, by);
+  const move = await pointAlias(store(), name, alias, version, by);
   console.log(`${name}: ${alias} ${move.from ?? '(new)'} -> ${move.to}`);
 }));
 
 program.command('unalias <name> <alias>').description('remove an alias (latest stays)').action(run(async (name, alias) => {
-  const s = store();
-  if (alias === 'latest') throw new Error('"latest" cannot be removed: it names the newest version');
-  if (!Object.hasOwn((await index(s, name)).aliases, alias)) throw new Error(`${name} has no alias "${alias}"`);
-  const move = await s.moveAlias(name, alias, null, by);
+  const move = await removeAlias(store(), name, alias, by);
   console.log(`${name}: ${alias} removed (was ${move.from})`);
 }));
 
 program.command('delete <name> <version>').description('delete a version no alias points at').action(run(async (name, version) => {
-  const s = store();
-  const found = await index(s, name);
-  if (!found.versions.includes(version)) throw new Error(`${name} has no version "${version}"`);
-  const pointing = Object.entries(found.aliases).filter(([, v]) => v === version).map(([a]) => a);
-  if (pointing.length > 0) throw new Error(`${name} ${version} is what ${pointing.join(', ')} point at: move them first`);
-  await s.deleteVersion(name, version);
+  await removeVersion(store(), name, version);
   console.log(`${name}: version ${version} deleted`);
 }));
 
 program.command('history <name>').description('every alias move, oldest first').action(run(async (name) => {
   const s = store();
-  await index(s, name);
+  await existingModel(s, name);
   for (const m of await s.readHistory(name)) console.log(`${m.at}  ${m.alias}: ${m.from ?? '-'} -> ${m.to ?? '(removed)'}  by ${m.by}`);
 }));
 
@@ -76,7 +58,7 @@ program.command('list [name]').description('models, their versions and aliases')
   const s = store();
   const names = name ? [name] : await s.listModelNames();
   for (const n of names) {
-    const i = await index(s, n);
+    const i = await existingModel(s, n);
     console.log(`${n}: versions ${i.versions.join(', ')}; ${Object.entries(i.aliases).map(([a, v]) => `${a} -> ${v}`).join(', ')}`);
   }
 }));

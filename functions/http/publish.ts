@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { isValidName } from '../models/names.js';
 import { PublishError, publishModel } from '../models/publish.js';
 import { models, modelStore } from '../runtime.js';
+import { actor } from './actor.js';
 import { describeVersion } from './models.js';
 import { answerError } from './respond.js';
 
@@ -85,7 +86,7 @@ export async function putVersion(request: HttpRequest, context: InvocationContex
       aliases: list(textOf(form, 'aliases')),
       force: request.query.get('force') === 'true',
       rscript: c.rscript,
-      by: request.headers.get('x-ms-client-principal-name') ?? 'master key',
+      by: actor(request),
     }).catch((err: unknown) => {
       if (!(err instanceof PublishError)) throw err;
       if (err.code === 'version_exists') throw new AppError('version_exists', `${name} version ${version} is already published; add ?force=true to replace it.`);

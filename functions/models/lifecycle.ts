@@ -1,0 +1,51 @@
+import { AppError } from '../errors.js';
+import type { AliasMove, ModelIndex, ModelStore } from '../storage/modelStore.js';
+import { isValidName } from './names.js';
+
+/**
+ * The rules for changing a model's aliases and versions, one place for the admin routes
+ * and `npm run model`: names are plain, the version an alias moves to exists, `latest`
+ * stays, and a version is deleted only once no alias points at it. Each move is recorded in
+ * the model's history by the store.
+ */
+
+export function checkNames(...values: (string | undefined)[]): string[] {
+  for (const v of values) if (!v || !isValidName(v)) throw new AppError('invalid_request', `"${v}" is not a valid model, version or alias name.`);
+  return values as string[];
+}
+
+/** A model's versions and aliases, or 404. */
+export async function existingModel(store: ModelStore, name: string): Promise<ModelIndex> {
+  checkNames(name);
+  const index = await store.getIndex(name);
+  if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
+  return index;
+}
+
+/** Points an alias at an existing version (promote, roll back). */
+export async function pointAlias(store: ModelStore, name: string, alias: string, version: string, by: string): Promise<AliasMove> {
+  checkNames(name, alias, version);
+  if (!(await existingModel(store, name)).versions.includes(version)) throw new AppError('version_not_found', `Model "${name}" has no version "${version}".`);
+  return store.moveAlias(name, alias, version, by);
+}
+
+/** Removes an alias; `latest` stays, as it names the newest version. */
+export async function removeAlias(store: ModelStore, name: string, alias: string, by: string): Promise<AliasMove> {
+  checkNames(name, alias);
+  if (alias === 'latest') throw new AppError('alias_protected', 'The alias "latest" cannot be removed: it names the newest version.');
+  if (!Object.hasOwn((await existingModel(store, name)).aliases, alias)) throw new AppError('alias_not_found', `Model "${name}" has no alias "${alias}".`);
+  return store.moveAlias(name, alias, null, by);
+}
+
+/** Deletes a version no alias points at. */
+export async function removeVersion(store: ModelStore, name: string, version: string): Promise<void> {
+  checkNames(name, version);
+  const index = await existingModel(store, name);
+  if (!index.versions.includes(version)) throw new AppError('version_not_found', `Model "${name}" has no version "${version}".`);
+  const pointing = Object.entries(index.aliases).filter(([, v]) => v === version).map(([a]) => a);
+  if (pointing.length > 0) {
+    const one = pointing.length === 1;
+    throw new AppError('version_in_use', `Version "${version}" of "${name}" is what ${one ? 'its alias' : 'its aliases'} "${pointing.join(', ')}" point${one ? 's' : ''} at: move ${one ? 'it' : 'them'} first.`);
+  }
+  await store.deleteVersion(name, version);
+}
