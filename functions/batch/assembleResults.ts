@@ -28,13 +28,12 @@ export async function assembleResults(store: BatchStore, manifest: BatchManifest
 }
 
 /**
- * Assembles a batch's results once its last chunk is done: whoever sees that first (the
- * instance scoring the last chunk, or a status request). Whether this call assembled them.
+ * Assembles a batch's results once its last chunk is done, given what is stored for it:
+ * whoever sees that first (the instance scoring the last chunk, or a status request).
+ * Whether this call assembled them.
  */
-export async function assembleIfDone(store: BatchStore, manifest: BatchManifest, columns: () => Promise<string[] | undefined>): Promise<boolean> {
-  const state = await store.readState(manifest.id);
-  if (state.assembled) return false;
-  if (!allChunksDone(manifest, state.results)) return false;
+export async function assembleIfDone(store: BatchStore, manifest: BatchManifest, state: { results: ChunkResult[]; assembled: boolean }, columns: () => Promise<string[] | undefined>): Promise<boolean> {
+  if (state.assembled || !allChunksDone(manifest, state.results)) return false;
   await assembleResults(store, manifest, state.results, await columns());
   return true;
 }

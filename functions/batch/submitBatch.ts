@@ -103,24 +103,25 @@ export async function submitUpload(store: BatchStore, input: UploadInput): Promi
 
 /**
  * Checks and stores a batch's rows under `id`, then writes its manifest, which makes it
- * visible. Any bad row refuses the whole batch: it is marked refused, so chunks already
- * enqueued are skipped and any result they wrote is removed, and what was stored is deleted.
+ * visible. Any bad row refuses the whole batch: unless `discardOnError` is false (a try to
+ * be retried), it is marked refused once chunks were enqueued, so those are skipped and any
+ * result they wrote is removed, and what was stored is deleted.
  */
-export async function storeBatch(store: BatchStore, id: string, input: RowsInput, cleanUp: (err: unknown) => boolean = () => true): Promise<BatchManifest> {
+export async function storeBatch(store: BatchStore, id: string, input: RowsInput, discardOnError = true): Promise<BatchManifest> {
   const progress = { enqueued: 0 };
   try {
     const manifest = await storeRows(store, id, input, progress);
     await store.writeManifest(manifest);
     return manifest;
   } catch (err) {
-    if (cleanUp(err)) await discardBatch(store, id);
+    if (discardOnError) await discardBatch(store, id, progress.enqueued > 0);
     throw err;
   }
 }
 
-/** Marks a batch refused (chunks already enqueued are skipped) and deletes what was stored for it. */
-export async function discardBatch(store: BatchStore, id: string): Promise<void> {
-  await store.refuse(id).catch(() => undefined);
+/** Deletes what was stored for a batch, after marking it refused (`refuse`) if chunks of it may be in the queue. */
+export async function discardBatch(store: BatchStore, id: string, refuse = true): Promise<void> {
+  if (refuse) await store.refuse(id).catch(() => undefined);
   await store.deleteBatch(id).catch(() => undefined);
 }
 

@@ -2,10 +2,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { assembleResults, resultColumns } from '../batch/assembleResults.js';
+import { assembleIfDone, resultColumns } from '../batch/assembleResults.js';
 import { blobFormat, checkInputBlobName, readBatchOptions } from '../batch/batchOptions.js';
 import { csvHead, csvPiece, jsonHead, jsonPiece, JSON_TAIL, type ChunkPredictions, type ResultFormat } from '../batch/batchResults.js';
-import { allChunksDone, deriveStatus, isFinished, submissionStatus, type BatchManifest, type BatchStatus } from '../batch/batchState.js';
+import { deriveStatus, isFinished, submissionStatus, type BatchManifest, type BatchStatus } from '../batch/batchState.js';
 import { csvRowSource, jsonRowSource, type RowSource } from '../batch/rowSources.js';
 import { submitBatch, submitUpload, type Existing } from '../batch/submitBatch.js';
 import { config } from '../config.js';
@@ -203,11 +203,7 @@ async function loadBatch(id: string | undefined): Promise<{ manifest?: BatchMani
     return { status: submissionStatus(submission, refusal, stopped === 'cancelled') };
   }
   const state = await store.readState(id);
-  let { assembled } = state;
-  if (!assembled && allChunksDone(manifest, state.results)) {
-    await assembleResults(store, manifest, state.results, resultColumns(await schemaOf(manifest), manifest.type));
-    assembled = true;
-  }
+  const assembled = state.assembled || (await assembleIfDone(store, manifest, state, async () => resultColumns(await schemaOf(manifest), manifest.type)));
   return { manifest, status: deriveStatus(manifest, state.results, state.failures, state.cancelledAt, assembled) };
 }
 
@@ -220,9 +216,12 @@ function outputFormat(request: HttpRequest, manifest: BatchManifest): ResultForm
   return manifest.output;
 }
 
-/** 303 See Other to a short-lived read-only link to a succeeded batch's results blob. */
+/** A short-lived read-only link to a succeeded batch's results blob, in the format asked for. */
+const resultsLink = (request: HttpRequest, manifest: BatchManifest) => batches().resultsUrl(manifest.id, outputFormat(request, manifest), config().resultsUrlSeconds);
+
+/** 303 See Other to a succeeded batch's results blob. */
 async function toResults(request: HttpRequest, manifest: BatchManifest, body?: Record<string, unknown>): Promise<HttpResponseInit> {
-  const { url } = await batches().resultsUrl(manifest.id, outputFormat(request, manifest), config().resultsUrlSeconds);
+  const { url } = await resultsLink(request, manifest);
   return { status: 303, headers: { location: url, 'cache-control': 'no-store' }, ...(body ? { jsonBody: body } : {}) };
 }
 
@@ -237,7 +236,7 @@ export async function getBatch(request: HttpRequest, context: InvocationContext)
     const body: Record<string, unknown> = { ...status, links: links(status.id) };
     if (status.state === 'succeeded' && manifest) {
       if (request.query.get('redirect') !== 'false') return await toResults(request, manifest, body);
-      const download = await batches().resultsUrl(manifest.id, outputFormat(request, manifest), config().resultsUrlSeconds);
+      const download = await resultsLink(request, manifest);
       return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { ...body, links: { ...links(status.id), download: download.url }, downloadExpiresAt: download.expiresAt } };
     }
     return { status: 200, headers: isFinished(status.state) ? {} : { 'retry-after': '1' }, jsonBody: body };
@@ -249,12 +248,12 @@ export async function getBatch(request: HttpRequest, context: InvocationContext)
 /** DELETE /api/batches/{id}: cancels the batch; chunks not started are skipped. */
 export async function cancelBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { status } = await loadBatch(request.params.id);
+    const { manifest, status } = await loadBatch(request.params.id);
     if (status.state === 'succeeded' || status.state === 'failed') {
       throw new AppError('batch_finished', `Batch ${status.id} already ${status.state}; there is nothing to cancel.`);
     }
     await batches().cancel(status.id);
-    telemetry().event('Batch cancelled', { batch: status.id, chunksDone: String(status.chunks.done) });
+    telemetry().event('Batch cancelled', { batch: status.id, chunksDone: String(status.chunks.done) }, manifest?.traceParent);
     const after = await loadBatch(status.id);
     return { status: 202, jsonBody: { ...after.status, links: links(status.id) } };
   } catch (err) {

@@ -98,13 +98,13 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     ]);
     // Chunks are scored while their batch is still being submitted: if it was refused
     // meanwhile, this result must not outlive it (the refusal deletes what it can list).
-    if (written && !store.isKnownAccepted(job.batch) && (await store.stopReason(job.batch)) === 'refused') {
+    if (written && (await store.refusedMeanwhile(job.batch))) {
       await store.deleteResult(job.batch, job.chunk);
       return;
     }
     if (!written) context.warn(`batch ${job.batch} chunk ${job.chunk} was already scored (a second delivery of its message)`);
     const manifest = await store.readManifest(job.batch);
-    if (written && manifest && (await assembleIfDone(store, manifest, async () => shape.columns))) {
+    if (written && manifest && (await assembleIfDone(store, manifest, await store.readState(job.batch), async () => shape.columns))) {
       telemetry().event('Batch succeeded', { batch: job.batch, rows: String(manifest.rows), chunks: String(manifest.chunks) }, job.traceParent);
     }
     const ms = Date.parse(finishedAt) - Date.parse(startedAt);
@@ -118,7 +118,7 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     const failure = { chunk: job.chunk, attempts, reason, at: new Date().toISOString(), requestId: context.invocationId, ...(final ? { final } : {}) };
     await store.writeFailure(job.batch, failure).catch(() => undefined);
     // As for a result: a failure recorded while its batch was being refused must not outlive it.
-    if (!store.isKnownAccepted(job.batch) && (await store.stopReason(job.batch).catch(() => undefined)) === 'refused') {
+    if (await store.refusedMeanwhile(job.batch).catch(() => false)) {
       await store.deleteFailure(job.batch, job.chunk).catch(() => undefined);
       return;
     }

@@ -27,20 +27,21 @@ export async function validateBatch(message: unknown, context: InvocationContext
   if (!submission || (await store.readManifest(id)) || (await store.readRefusal(id)) || (await store.stopReason(id))) return;
   const c = config();
   const attempts = Number((context.triggerMetadata as { dequeueCount?: number } | undefined)?.dequeueCount ?? 1);
+  // A try that fails for a reason of its own (not the rows') is retried and keeps what it
+  // stored: the next one stores the same chunks again (a chunk scored twice writes one result).
+  const final = (err: unknown) => isVerdict(err) || attempts >= MAX_ATTEMPTS;
   try {
     const model = await models().resolve(submission.model.name, submission.model.version);
     const stream = await store.openInput(submission.blob);
     if (!stream) throw new AppError('input_not_found', `There is no blob "${submission.blob}" in the batch inputs container.`);
     const source = blobFormat(submission.blob) === 'csv' ? csvRowSource(stream, model.schema) : ndjsonRowSource(stream, model.schema);
-    // A try that fails for a reason of its own keeps what it stored: the next one stores
-    // the same chunks again (a chunk scored twice writes one result).
-    const final = (err: unknown) => isVerdict(err) || attempts >= MAX_ATTEMPTS;
     const options = { ...submission.options, type: submission.type };
-    const manifest = await storeBatch(store, id, { model, source, options, maxRows: c.batchMaxRows, traceParent: submission.traceParent }, final);
+    const manifest = await storeBatch(store, id, { model, source, options, maxRows: c.batchMaxRows, traceParent: submission.traceParent }, false);
     telemetry().event('Batch submitted', { batch: id, model: manifest.model.name, version: manifest.model.version, rows: String(manifest.rows), chunks: String(manifest.chunks) }, submission.traceParent);
     context.log(`batch ${id} validated: ${manifest.rows} rows in ${manifest.chunks} chunks`);
   } catch (err) {
-    if (!isVerdict(err) && attempts < MAX_ATTEMPTS) throw err;
+    if (!final(err)) throw err;
+    // An earlier try may have enqueued chunks: mark it refused whatever this one did.
     await discardBatch(store, id);
     const problem = problemDetails(isVerdict(err) ? err : new AppError('internal', 'The batch input could not be read and checked.'), {
       instance: `/api/batches/${id}`,

@@ -9,6 +9,7 @@ import { blockId, blockList, chunkOfBlock, type ResultFormat } from '../batch/ba
 import { FRAME_CONTENT_TYPE } from '../batch/columnFrame.js';
 import { BlobUrlSigner, type SignedUrl } from './blobUrls.js';
 import { RecentFrames } from './recentFrames.js';
+import { streamToBuffer } from './streams.js';
 
 /**
  * The message of one chunk to score: where its rows are and how to score them (queue
@@ -302,6 +303,15 @@ export class BatchStore {
     await this.batches.getBlockBlobClient(paths.stopped(id)).upload(at, at.length, { metadata: { reason: 'refused' } });
   }
 
+  /**
+   * Whether a batch this instance has not seen accepted was refused: what a chunk scored
+   * while its batch was being submitted checks after writing, so that nothing it wrote
+   * outlives the refusal (which deletes only what it can list).
+   */
+  async refusedMeanwhile(id: string): Promise<boolean> {
+    return !this.isKnownAccepted(id) && (await this.stopReason(id)) === 'refused';
+  }
+
   /** Whether a batch was stopped, and why: one request. */
   async stopReason(id: string): Promise<StopReason | undefined> {
     try {
@@ -365,7 +375,7 @@ export class BatchStore {
     } catch (err) {
       if (!isStatus(err, 409, 412)) throw err;
       const res = await blob.download();
-      const holder = (await streamText(res.readableStreamBody)).trim();
+      const holder = (await streamToBuffer(res.readableStreamBody)).toString('utf8').trim();
       return { id: holder, ...(res.metadata?.fingerprint ? { fingerprint: res.metadata.fingerprint } : {}) };
     }
   }
@@ -397,12 +407,4 @@ export class BatchStore {
       throw err;
     }
   }
-}
-
-
-async function streamText(stream: NodeJS.ReadableStream | undefined): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelFiles, type ModelFile } from '../models/names.js';
+import { streamToBuffer } from './streams.js';
 
 /** A model's versions and aliases as stored. */
 export interface ModelIndex {
@@ -210,29 +211,4 @@ export class ModelStore {
   async deleteVersion(name: string, version: string): Promise<void> {
     for (const file of [...modelFiles].reverse()) await this.deleteFile(name, version, file);
   }
-
-  /** Points aliases at a version, retrying on a concurrent change (optimistic concurrency). */
-  async setAliases(name: string, changes: Record<string, string>): Promise<Record<string, string>> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const { aliases, etag } = await this.readAliases(name);
-      const next = { ...aliases, ...changes };
-      try {
-        await this.container.getBlockBlobClient(`${name}/${ALIASES}`).uploadData(Buffer.from(JSON.stringify(next, null, 2)), {
-          conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
-        return next;
-      } catch (err) {
-        if (!isStatus(err, 409, 412)) throw err;
-      }
-    }
-    throw new Error(`aliases of ${name} kept changing; try again`);
-  }
-}
-
-async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
-  if (!stream) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks);
 }

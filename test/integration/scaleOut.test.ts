@@ -75,7 +75,7 @@ describe('two instances on one storage account', () => {
     await publishModel(store, { model: join(rf, 'model.rds'), schema: join(rf, 'model.json'), name: 'boston-rf', version: '2', aliases: ['production'] });
     await until(async () => (await version(a)) === '2' && (await version(b)) === '2', 60_000, 'both instances to serve version 2');
     // Rolled back by moving the alias alone.
-    await store.setAliases('boston-rf', { production: '1' });
+    await store.moveAlias('boston-rf', 'production', '1', 'scale-out test');
     await until(async () => (await version(a)) === '1' && (await version(b)) === '1', 60_000, 'both instances to serve version 1 again');
   });
 
