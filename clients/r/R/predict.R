@@ -57,14 +57,7 @@ predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL,
   result
 }
 
-score_path <- function(model = NULL, version = NULL) {
-  if (is.null(model)) {
-    if (!is.null(version)) stop("Give `model` with `version`.", call. = FALSE)
-    return("/api/score")
-  }
-  base <- paste0("/api/models/", path_part(model, "model"))
-  if (is.null(version)) paste0(base, "/score") else paste0(base, "/versions/", path_part(version, "version"), "/score")
-}
+score_path <- function(model = NULL, version = NULL) model_route("score", model, version)
 
 # Scores every row, in requests within the endpoint's limits: a list of the answers.
 score_rows <- function(endpoint, path, rows, type, own_names) {

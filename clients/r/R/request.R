@@ -78,3 +78,14 @@ path_part <- function(x, what) {
   if (length(x) != 1L || is.na(x) || !nzchar(x)) stop(sprintf("`%s` must be one non-empty string.", what), call. = FALSE)
   curl::curl_escape(x)
 }
+
+# The route of `leaf` ("score", "batches") for the default model, a model's default version,
+# or a version or alias of it.
+model_route <- function(leaf, model = NULL, version = NULL) {
+  if (is.null(model)) {
+    if (!is.null(version)) stop("Give `model` with `version`.", call. = FALSE)
+    return(paste0("/api/", leaf))
+  }
+  base <- paste0("/api/models/", path_part(model, "model"))
+  if (is.null(version)) paste0(base, "/", leaf) else paste0(base, "/versions/", path_part(version, "version"), "/", leaf)
+}

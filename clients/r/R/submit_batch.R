@@ -46,14 +46,7 @@ submit_batch <- function(endpoint, data, model = NULL, version = NULL, type = NU
   new_batch(resp_json(api_perform(req)), resp = NULL)
 }
 
-batch_path <- function(model = NULL, version = NULL) {
-  if (is.null(model)) {
-    if (!is.null(version)) stop("Give `model` with `version`.", call. = FALSE)
-    return("/api/batches")
-  }
-  base <- paste0("/api/models/", path_part(model, "model"))
-  if (is.null(version)) paste0(base, "/batches") else paste0(base, "/versions/", path_part(version, "version"), "/batches")
-}
+batch_path <- function(model = NULL, version = NULL) model_route("batches", model, version)
 
 # The input as a file: list(path, format, temporary).
 batch_input <- function(endpoint, data, model, version) {
