@@ -82,6 +82,24 @@ export interface Config {
   partialResultsMaxRows: number;
   /** This instance, as the platform names it (for what it records, such as which instance scored a chunk). */
   instanceId: string;
+  /** Where each instance writes its monitoring counts (on the host's storage account). */
+  monitoringContainer: string;
+  /** How often each instance writes its counts (and exports drift metrics). */
+  monitoringFlushMs: number;
+  /** A feature drifts when its PSI over the window is above this. */
+  driftPsiThreshold: number;
+  /** Fewest non-missing values of a feature in a window for its PSI to be computed. */
+  driftMinRows: number;
+  /** Shadow scorings running at once on an instance at most; past it, a shadow request is dropped (and counted). */
+  shadowMaxInFlight: number;
+  /** Where sampled predictions are logged, as JSON Lines (on the host's storage account). */
+  predictionLogContainer: string;
+  /** Share of requests logged per model, overriding model.json's (`name=0.1,other=1`; `*` for every model). */
+  predictionLogSample: Record<string, number>;
+  /** Most bytes of log lines an instance holds before it drops new ones (and counts them). */
+  predictionLogBufferBytes: number;
+  /** How often held log lines are written. */
+  predictionLogFlushMs: number;
 }
 
 /** The queue of batch chunks to score (its poison queue is `batch-chunks-poison`). */
@@ -127,6 +145,23 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     const raw = env[key]?.trim();
     return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : fallback;
   };
+  const share = (key: string, raw: string | undefined, fallback: number): number => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const n = Number(raw);
+    if (!(n >= 0 && n <= 1)) {
+      problems.push(`${key} must be a share from 0 to 1 (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const shares = (key: string): Record<string, number> =>
+    Object.fromEntries(
+      list(key, []).map((item) => {
+        const [name, value] = item.split('=').map((s) => s.trim());
+        if (!name || value === undefined) problems.push(`${key} must list model=share pairs, e.g. "iris=0.1,*=0.01" (got "${item}")`);
+        return [name ?? '', share(key, value, 0)];
+      }),
+    );
 
   const hostStorage = readStorage(env, 'AzureWebJobsStorage', problems);
   const modelStorage = hasStorage(env, 'MODEL_STORAGE') ? readStorage(env, 'MODEL_STORAGE', problems) : hostStorage;
@@ -169,10 +204,21 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     partialResultsMaxRows: int('PARTIAL_RESULTS_MAX_ROWS', 100_000, 1),
     // Container Apps names each replica; App Service plans, each instance.
     instanceId: env.CONTAINER_APP_REPLICA_NAME?.trim() || env.WEBSITE_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}`,
+    monitoringContainer: text('MONITORING_CONTAINER', 'monitoring'),
+    monitoringFlushMs: int('MONITORING_FLUSH_MS', 60_000, 100),
+    driftPsiThreshold: share('DRIFT_PSI_THRESHOLD', env.DRIFT_PSI_THRESHOLD, 0.2),
+    driftMinRows: int('DRIFT_MIN_ROWS', 100, 1),
+    shadowMaxInFlight: int('SHADOW_MAX_IN_FLIGHT', 8, 0),
+    predictionLogContainer: text('PREDICTION_LOG_CONTAINER', 'prediction-logs'),
+    predictionLogSample: shares('PREDICTION_LOG'),
+    predictionLogBufferBytes: int('PREDICTION_LOG_BUFFER_BYTES', 16 * 1024 * 1024, 1024),
+    predictionLogFlushMs: int('PREDICTION_LOG_FLUSH_MS', 5000, 100),
   };
   for (const [key, value] of [
     ['BATCH_INPUTS_CONTAINER', config.batchInputsContainer],
     ['BATCHES_CONTAINER', config.batchesContainer],
+    ['MONITORING_CONTAINER', config.monitoringContainer],
+    ['PREDICTION_LOG_CONTAINER', config.predictionLogContainer],
   ]) {
     if (!NAME.test(value as string)) problems.push(`${key} "${value}" is not a valid container or queue name`);
   }

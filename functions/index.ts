@@ -6,6 +6,7 @@ import { startTelemetry, telemetry } from './telemetry.js';
 import './http/admin.js';
 import './http/health.js';
 import './http/models.js';
+import './http/monitoring.js';
 import './http/openapi.js';
 import './http/publish.js';
 import './http/score.js';

@@ -8,6 +8,9 @@ import { pipeWorkerFactory } from './workers/pipeWorker.js';
 import { WorkerPool, type PoolObserver } from './workers/workerPool.js';
 import { telemetry } from './telemetry.js';
 import { basename } from 'node:path';
+import { Monitor } from './monitoring/monitor.js';
+import { MonitorStore } from './monitoring/monitorStore.js';
+import { logContainer, PredictionLog } from './monitoring/predictionLog.js';
 
 let registry: ModelRegistry | undefined;
 let modelStoreOfProcess: ModelStore | undefined;
@@ -94,9 +97,44 @@ export function batches(): BatchStore {
   return batchStore;
 }
 
-/** Stops every R worker. */
+let monitorOfProcess: Monitor | undefined;
+
+/** The process's monitor: counts, shadow comparisons and the prediction log, on the host's storage account. */
+export function monitor(): Monitor {
+  if (!monitorOfProcess) {
+    const c = config();
+    let m: Monitor | undefined = undefined;
+    const log = new PredictionLog({
+      container: logContainer(c.hostStorage, c.predictionLogContainer),
+      instance: c.instanceId,
+      maxBufferBytes: c.predictionLogBufferBytes,
+      flushMs: c.predictionLogFlushMs,
+      onWritten: (model, version, rows) => m?.logged(model, version, rows, 0),
+      onDropped: (model, version, rows) => m?.logged(model, version, 0, rows),
+    });
+    m = new Monitor({
+      store: MonitorStore.connect(c.hostStorage, c.monitoringContainer),
+      log,
+      instance: c.instanceId,
+      flushMs: c.monitoringFlushMs,
+      psiThreshold: c.driftPsiThreshold,
+      minRows: c.driftMinRows,
+      shadowMaxInFlight: c.shadowMaxInFlight,
+      logSample: c.predictionLogSample,
+      loadVersion: (name, version) => models().loadVersion(name, version),
+      schemaOf: (name, version) => models().schemaOfVersion(name, version).catch(() => undefined),
+      telemetry,
+    });
+    monitorOfProcess = m;
+  }
+  return monitorOfProcess;
+}
+
+/** Writes what the monitor holds, then stops every R worker. */
 export async function shutdown(): Promise<void> {
   const r = registry;
   registry = undefined;
-  await r?.close();
+  const m = monitorOfProcess;
+  monitorOfProcess = undefined;
+  await Promise.all([m?.close(2000), r?.close()]);
 }

@@ -45,7 +45,7 @@ param functionsHostKey string
 
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = { 'azd-env-name': environmentName }
-var containers = ['models', 'batch-inputs', 'batches']
+var containers = ['models', 'batch-inputs', 'batches', 'monitoring', 'prediction-logs']
 var queues = ['batch-chunks', 'batch-chunks-poison', 'batch-jobs', 'batch-jobs-poison']
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -257,6 +257,15 @@ var appSettings = [
   { name: 'UPLOAD_URL_SECONDS', value: '600' }
   { name: 'RESULTS_URL_SECONDS', value: '300' }
   { name: 'PARTIAL_RESULTS_MAX_ROWS', value: '100000' }
+  { name: 'MONITORING_CONTAINER', value: 'monitoring' }
+  { name: 'MONITORING_FLUSH_MS', value: '60000' }
+  { name: 'DRIFT_PSI_THRESHOLD', value: '0.2' }
+  { name: 'DRIFT_MIN_ROWS', value: '100' }
+  { name: 'SHADOW_MAX_IN_FLIGHT', value: '8' }
+  { name: 'PREDICTION_LOG_CONTAINER', value: 'prediction-logs' }
+  { name: 'PREDICTION_LOG', value: '' }
+  { name: 'PREDICTION_LOG_BUFFER_BYTES', value: '16777216' }
+  { name: 'PREDICTION_LOG_FLUSH_MS', value: '5000' }
 ]
 
 // The app: a native Functions app on Container Apps (kind functionapp). The platform makes

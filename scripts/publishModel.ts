@@ -29,12 +29,15 @@ const program = new Command()
   .option('--alias <alias...>', 'aliases to point at this version (latest always is)')
   .option('--force', 'replace an existing version', false)
   .option('--no-micro-batch', "never score this model's requests together with other requests' rows")
+  .option('--log-sample <share>', 'log this share of requests (0 to 1) to the prediction log', Number)
+  .option('--log-batches', 'log batch rows too, at the same share')
+  .option('--sensitive <inputs>', 'inputs never written to the prediction log, comma-separated')
   .option('--connection <string>', 'a storage connection string (Azurite: UseDevelopmentStorage=true); default: MODEL_STORAGE or AzureWebJobsStorage settings')
   .option('--container <name>', 'models container (default: MODELS_CONTAINER or "models")')
   .version('1.0.0', '--cli-version');
 
 program.parse();
-const opts = program.opts<Omit<PublishOptions, 'model' | 'aliases' | 'rscript' | 'types'> & { alias?: string[]; types?: string; connection?: string; container?: string }>();
+const opts = program.opts<Omit<PublishOptions, 'model' | 'aliases' | 'rscript' | 'types' | 'sensitive'> & { alias?: string[]; types?: string; sensitive?: string; connection?: string; container?: string }>();
 
 const dir = callerDir('publish-model');
 const path = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolve(dir, file));
@@ -58,6 +61,9 @@ try {
     aliases: opts.alias,
     force: opts.force,
     microBatch: opts.microBatch,
+    logSample: opts.logSample,
+    logBatches: opts.logBatches,
+    sensitive: opts.sensitive?.split(',').map((t) => t.trim()).filter(Boolean),
     rscript: to.settings.R_SCRIPT?.trim() || 'Rscript',
     by: `publish-model (${userInfo().username})`,
   });

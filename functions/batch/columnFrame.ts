@@ -193,3 +193,73 @@ export function frameHeader(frame: Buffer): { rows: number; rowNames?: (string |
   if (typeof header.rows !== 'number') throw new Error('the column frame has no row count');
   return Array.isArray(header.rowNames) ? { rows: header.rows, rowNames: header.rowNames as (string | null)[] } : { rows: header.rows };
 }
+
+interface HeaderColumn {
+  name?: unknown;
+  kind?: unknown;
+  levels?: unknown;
+  values?: unknown;
+}
+
+/**
+ * An encoded frame's values by column: the inverse of `ColumnFrame.encode`. Doubles come back
+ * as numbers and R's NA_real_ (any NaN: the encoder stores no other) as null; integers as
+ * numbers, logicals as booleans and factors as their level strings, NA_integer_ as null;
+ * string columns as written. Throws if the bytes do not hold what the header announces.
+ */
+export function decodeFrame(frame: Buffer): { rows: number; columns: Record<string, unknown[]>; rowNames?: (string | null)[] } {
+  const end = frame.indexOf(10);
+  if (end < 0) throw new Error('the column frame has no header line');
+  const header = JSON.parse(frame.subarray(0, end).toString('utf8')) as { rows?: unknown; columns?: unknown; rowNames?: unknown };
+  const rows = header.rows;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 0) throw new Error('the column frame has no row count');
+  if (!Array.isArray(header.columns)) throw new Error('the column frame has no columns');
+  const columns: Record<string, unknown[]> = {};
+  let offset = end + 1;
+  const take = (width: number, name: string) => {
+    const start = offset;
+    offset += rows * width;
+    if (offset > frame.length) throw new Error(`the column frame ends inside column "${name}"`);
+    return start;
+  };
+  for (const c of header.columns as HeaderColumn[]) {
+    const name = c.name;
+    if (typeof name !== 'string') throw new Error('a column frame column has no name');
+    const values = new Array<unknown>(rows);
+    switch (c.kind) {
+      case 'double': {
+        const start = take(8, name);
+        for (let row = 0; row < rows; row++) {
+          const v = frame.readDoubleLE(start + 8 * row);
+          values[row] = Number.isNaN(v) ? null : v;
+        }
+        break;
+      }
+      case 'integer':
+      case 'logical':
+      case 'factor': {
+        const start = take(4, name);
+        const levels = c.kind === 'factor' ? (Array.isArray(c.levels) ? (c.levels as unknown[]) : []) : undefined;
+        for (let row = 0; row < rows; row++) {
+          const v = frame.readInt32LE(start + 4 * row);
+          if (v === NA_INTEGER) values[row] = null;
+          else if (c.kind === 'logical') values[row] = v !== 0;
+          else if (levels) {
+            if (v < 1 || v > levels.length) throw new Error(`column "${name}" has level code ${v} of ${levels.length}`);
+            values[row] = levels[v - 1];
+          } else values[row] = v;
+        }
+        break;
+      }
+      case 'string': {
+        if (!Array.isArray(c.values) || c.values.length !== rows) throw new Error(`column "${name}" does not hold ${rows} strings`);
+        for (let row = 0; row < rows; row++) values[row] = (c.values as unknown[])[row] ?? null;
+        break;
+      }
+      default:
+        throw new Error(`column "${name}" has unknown kind ${JSON.stringify(c.kind)}`);
+    }
+    columns[name] = values;
+  }
+  return Array.isArray(header.rowNames) ? { rows, columns, rowNames: header.rowNames as (string | null)[] } : { rows, columns };
+}

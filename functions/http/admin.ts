@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { AppError } from '../errors.js';
 import { checkNames, existingModel, pointAlias, removeAlias, removeVersion } from '../models/lifecycle.js';
-import { isValidName } from '../models/names.js';
+import { readRouteBody } from '../models/traffic.js';
 import { models, modelStore } from '../runtime.js';
 import { actor } from './actor.js';
 import { readJsonText } from './readBody.js';
@@ -14,18 +13,19 @@ import { parseJson } from '../scoring/requestBody.js';
  * only the master key opens; function keys get 401.
  */
 
-/** PUT /api/models/{name}/aliases/{alias} {"version": "3"}: points the alias at that version (promote, roll back). */
+/**
+ * PUT /api/models/{name}/aliases/{alias}: points the alias at a version (`{"version": "3"}`:
+ * promote, roll back) or splits it by weight (`{"versions": {"3": 90, "4": 10}}`), either
+ * with an optional shadow (`"shadow": {"version": "5", "percent": 20}`).
+ */
 export async function putAlias(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const [name, alias] = checkNames(request.params.name, request.params.alias) as [string, string];
-    const body = parseJson(await readJsonText(request, 4096)) as { version?: unknown } | null;
-    const version = body && typeof body === 'object' ? body.version : undefined;
-    if (typeof version !== 'string' || !isValidName(version)) {
-      throw new AppError('invalid_request', 'The body must be {"version": "<an existing version>"}.', { errors: [{ field: 'version', message: 'must name a version', pointer: '/version' }] });
-    }
-    const move = await pointAlias(modelStore(), name, alias, version, actor(request));
+    const body = parseJson(await readJsonText(request, 16 * 1024));
+    const route = readRouteBody(body);
+    const move = await pointAlias(modelStore(), name, alias, route, actor(request), (body as { versions?: unknown }).versions === undefined ? 'version' : 'versions');
     models().stale(name);
-    context.log(`alias ${name}/${alias} moved from ${move.from} to ${move.to} by ${move.by}`);
+    context.log(`alias ${name}/${alias} moved from ${move.from} to ${move.to}${move.traffic ? ` (${JSON.stringify(move.traffic)})` : ''} by ${move.by}`);
     return { status: 200, jsonBody: { name, ...move } };
   } catch (err) {
     return answerError(err, request, context);

@@ -12,6 +12,8 @@ function summary(index: ModelIndex) {
     name: index.name,
     versions: index.versions,
     aliases: index.aliases,
+    // Aliases that split traffic or shadow a version, in full (aliases names their heaviest version).
+    traffic: Object.fromEntries(Object.entries(index.routes).filter(([, r]) => Object.keys(r.versions).length > 1 || r.shadow)),
     defaultVersion: defaultVersion(index) ?? null,
     links: { self: `/api/models/${index.name}`, score: `/api/models/${index.name}/score` },
   };
@@ -48,7 +50,8 @@ export async function describeVersion(name: string, ref: string): Promise<Record
   return {
     name: stored.name,
     version: stored.version,
-    aliases: Object.entries(index?.aliases ?? {}).filter(([, v]) => v === stored.version).map(([a]) => a),
+    // Aliases serving this version (all or a share of their requests).
+    aliases: Object.entries(index?.routes ?? {}).filter(([, r]) => Object.hasOwn(r.versions, stored.version)).map(([a]) => a),
     publishedAt: stored.publishedAt ?? null,
     customScore: stored.files.includes('score.R'),
     features: schema.features,

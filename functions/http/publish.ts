@@ -39,11 +39,29 @@ const textOf = (form: FormData, field: string): string | undefined => {
 };
 const list = (value: string | undefined) => value?.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** The prediction log fields of a publish form, each bad one named. */
+function logOptions(form: FormData): { logSample?: number; logBatches?: boolean; sensitive?: string[] } {
+  const sample = textOf(form, 'logSample');
+  const batches = textOf(form, 'logBatches');
+  const options: { logSample?: number; logBatches?: boolean; sensitive?: string[] } = {};
+  if (sample !== undefined) {
+    options.logSample = Number(sample);
+    if (sample.trim() === '' || !(options.logSample >= 0 && options.logSample <= 1)) {
+      throw new AppError('invalid_request', 'logSample must be a share from 0 to 1.', { errors: [{ field: 'logSample', message: 'must be a number from 0 to 1', pointer: '/logSample' }] });
+    }
+  }
+  if (batches !== undefined) options.logBatches = batches === 'true';
+  const sensitive = list(textOf(form, 'sensitive'));
+  if (sensitive) options.sensitive = sensitive;
+  return options;
+}
+
 /**
  * PUT /api/models/{name}/versions/{version} (admin: the master key): publishes a version
  * from a multipart/form-data body with files `model` (model.rds), `prototype` (.csv or
  * .rds: the training data or a sample) and optionally `score` (score.R), and fields
- * `response`, `types` and `aliases` (comma-separated). The app runs the describe step in R,
+ * `response`, `types` and `aliases` (comma-separated), and for the prediction log `logSample`
+ * (a share), `logBatches` (true) and `sensitive` (inputs never logged). The app runs the describe step in R,
  * as the CLI does, with the same refusals; 201 with the version's description. An existing
  * version is a 409 unless `?force=true`.
  */
@@ -84,13 +102,14 @@ export async function putVersion(request: HttpRequest, context: InvocationContex
       response: textOf(form, 'response'),
       types: list(textOf(form, 'types')),
       aliases: list(textOf(form, 'aliases')),
+      ...logOptions(form),
       force: request.query.get('force') === 'true',
       rscript: c.rscript,
       by: actor(request),
     }).catch((err: unknown) => {
       if (!(err instanceof PublishError)) throw err;
       if (err.code === 'version_exists') throw new AppError('version_exists', `${name} version ${version} is already published; add ?force=true to replace it.`);
-      if (err.code === 'invalid_name') throw new AppError('invalid_request', err.message);
+      if (err.code === 'invalid_name' || err.code === 'invalid_option') throw new AppError('invalid_request', err.message);
       throw new AppError('describe_failed', err.message);
     });
     models().stale(name);

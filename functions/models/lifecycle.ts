@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { AliasMove, ModelIndex, ModelStore } from '../storage/modelStore.js';
 import { isValidName } from './names.js';
+import { routeVersions, storedTarget, type TrafficRoute } from './traffic.js';
 
 /**
  * The rules for changing a model's aliases and versions, one place for the admin routes
@@ -22,11 +23,22 @@ export async function existingModel(store: ModelStore, name: string): Promise<Mo
   return index;
 }
 
-/** Points an alias at an existing version (promote, roll back). */
-export async function pointAlias(store: ModelStore, name: string, alias: string, version: string, by: string): Promise<AliasMove> {
-  checkNames(name, alias, version);
-  if (!(await existingModel(store, name)).versions.includes(version)) throw new AppError('version_not_found', `Model "${name}" has no version "${version}".`);
-  return store.moveAlias(name, alias, version, by);
+/**
+ * Points an alias at an existing version (promote, roll back), or at versions by weight
+ * with an optional shadow (a rollout): every version it names must exist.
+ */
+export async function pointAlias(store: ModelStore, name: string, alias: string, target: string | TrafficRoute, by: string, form: 'version' | 'versions' = typeof target === 'string' ? 'version' : 'versions'): Promise<AliasMove> {
+  const route: TrafficRoute = typeof target === 'string' ? { versions: { [target]: 1 } } : target;
+  checkNames(name, alias, ...routeVersions(route));
+  const { versions } = await existingModel(store, name);
+  const missing = routeVersions(route).filter((v) => !versions.includes(v));
+  if (missing.length > 0) {
+    const pointer = (v: string) => (route.shadow?.version === v ? '/shadow/version' : form === 'version' ? '/version' : `/versions/${v}`);
+    throw new AppError('version_not_found', `Model "${name}" has no version ${missing.map((v) => `"${v}"`).join(', ')}.`, {
+      errors: missing.map((v) => ({ field: pointer(v).slice(1).replace(/\//g, '.'), message: 'is not a version of this model', pointer: pointer(v) })),
+    });
+  }
+  return store.moveAlias(name, alias, storedTarget(route), by);
 }
 
 /** Removes an alias; `latest` stays, as it names the newest version. */
@@ -42,7 +54,7 @@ export async function removeVersion(store: ModelStore, name: string, version: st
   checkNames(name, version);
   const index = await existingModel(store, name);
   if (!index.versions.includes(version)) throw new AppError('version_not_found', `Model "${name}" has no version "${version}".`);
-  const pointing = Object.entries(index.aliases).filter(([, v]) => v === version).map(([a]) => a);
+  const pointing = Object.entries(index.routes).filter(([, r]) => routeVersions(r).includes(version)).map(([a]) => a);
   if (pointing.length > 0) {
     const one = pointing.length === 1;
     throw new AppError('version_in_use', `Version "${version}" of "${name}" is what ${one ? 'its alias' : 'its aliases'} "${pointing.join(', ')}" point${one ? 's' : ''} at: move ${one ? 'it' : 'them'} first.`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isValidName } from './names.js';
 import { rHandlerDir } from '../paths.js';
 import { parseModelSchema } from '../scoring/modelSchema.js';
-import type { ModelStore } from '../storage/modelStore.js';
+import { aliasesOf, type ModelStore } from '../storage/modelStore.js';
 
 export interface PublishOptions {
   model: string;
@@ -26,11 +26,35 @@ export interface PublishOptions {
   microBatch?: boolean;
   /** Who publishes, for the history of the aliases it moves. */
   by?: string;
+  /** Log this share of requests to the prediction log (model.json "predictionLog"); batches too with logBatches. */
+  logSample?: number;
+  logBatches?: boolean;
+  /** Inputs never written to the prediction log (model.json "sensitive"). */
+  sensitive?: string[];
+}
+
+/** model.json with the publish options that are not the describe step's: micro-batching, the prediction log, sensitive inputs. */
+export function withPublishOptions(schemaText: string, options: Pick<PublishOptions, 'microBatch' | 'logSample' | 'logBatches' | 'sensitive'>): string {
+  const extra: Record<string, unknown> = {};
+  if (options.microBatch === false) extra.microBatch = false;
+  if (options.logSample !== undefined) {
+    if (!(options.logSample >= 0 && options.logSample <= 1)) throw new PublishError('invalid_option', `the log sample must be a share from 0 to 1 (got ${options.logSample})`);
+    extra.predictionLog = { sample: options.logSample, batches: options.logBatches === true };
+  } else if (options.logBatches) throw new PublishError('invalid_option', 'logging batches needs a log sample (the share of rows to log)');
+  if (options.sensitive?.length) extra.sensitive = options.sensitive;
+  if (Object.keys(extra).length === 0) return schemaText;
+  const text = JSON.stringify({ ...JSON.parse(schemaText), ...extra }, null, 2);
+  try {
+    parseModelSchema(text);
+  } catch (err) {
+    throw new PublishError('invalid_option', (err as Error).message);
+  }
+  return text;
 }
 
 export class PublishError extends Error {
   constructor(
-    readonly code: 'invalid_name' | 'version_exists' | 'describe_failed',
+    readonly code: 'invalid_name' | 'version_exists' | 'describe_failed' | 'invalid_option',
     message: string,
   ) {
     super(message);
@@ -70,9 +94,9 @@ export async function publishModel(store: ModelStore, options: PublishOptions): 
   if (!options.force && (await store.getVersion(options.name, options.version))) {
     throw new PublishError('version_exists', `${options.name} version ${options.version} is already published; use --force to replace it`);
   }
-  let schemaText = await describeModel(options);
-  parseModelSchema(schemaText);
-  if (options.microBatch === false) schemaText = JSON.stringify({ ...JSON.parse(schemaText), microBatch: false }, null, 2);
+  const described = await describeModel(options);
+  parseModelSchema(described);
+  const schemaText = withPublishOptions(described, options);
   const overwrite = options.force === true;
   const upload = async (file: 'score.R' | 'model.json' | 'model.rds', content: Buffer) => {
     if (!(await store.upload(options.name, options.version, file, content, overwrite))) {
@@ -85,5 +109,5 @@ export async function publishModel(store: ModelStore, options: PublishOptions): 
   await upload('model.rds', await readFile(options.model));
   // Each alias moved is recorded in the model's history, as any other move.
   for (const alias of new Set(['latest', ...(options.aliases ?? [])])) await store.moveAlias(options.name, alias, options.version, options.by ?? 'publish');
-  return { aliases: (await store.readAliases(options.name)).aliases };
+  return { aliases: aliasesOf((await store.readAliases(options.name)).targets).aliases };
 }

@@ -7,6 +7,7 @@ import { parseModelSchema, type ModelSchema } from '../scoring/modelSchema.js';
 import type { ModelIndex, ModelStore, StoredVersion } from '../storage/modelStore.js';
 import type { PoolStats, WorkerPool } from '../workers/workerPool.js';
 import { defaultAliases, isValidName } from './names.js';
+import { pickVersion, primaryVersion, routeVersions, subjectPoint, type TrafficRoute } from './traffic.js';
 
 /** A model version with its schema, validator and R workers, ready to take requests. */
 export interface LoadedVersion {
@@ -61,32 +62,53 @@ export class ModelRegistry {
     this.#sweeper.unref?.();
   }
 
-  /** The version a request means: a version, an alias, or (none given) production, then latest. */
-  async resolve(name: string | undefined, ref?: string): Promise<LoadedVersion> {
-    const model = name ?? (await this.defaultModelName());
-    const stored = await this.findVersion(model, ref);
-    return this.#load(stored);
+  /**
+   * The version a request means: a version, an alias, or (none given) production, then
+   * latest. An alias split by weight picks a version at random, or by the request's subject
+   * (the same subject, the same version while the weights stay).
+   */
+  async resolve(name: string | undefined, ref?: string, subject?: string): Promise<LoadedVersion> {
+    return (await this.route(name, ref, subject)).served;
   }
 
-  /** The stored version a name and version-or-alias mean, or a 404. */
+  /** As resolve, with the alias's shadow (a version that also scores a share of requests), if it has one. */
+  async route(name: string | undefined, ref?: string, subject?: string): Promise<{ served: LoadedVersion; shadow?: { version: string; percent: number } }> {
+    const model = name ?? (await this.defaultModelName());
+    const { stored, route } = await this.#find(model, ref, subject === undefined ? Math.random() : subjectPoint(subject));
+    const served = await this.#load(stored);
+    return route.shadow ? { served, shadow: route.shadow } : { served };
+  }
+
+  /** The stored version a name and version-or-alias mean (of a split alias, the heaviest), or a 404. */
   async findVersion(name: string, ref?: string): Promise<StoredVersion> {
+    return (await this.#find(name, ref, undefined)).stored;
+  }
+
+  /** The route a name and version-or-alias mean, and its version at `point` (undefined: the heaviest). */
+  async #find(name: string, ref: string | undefined, point: number | undefined): Promise<{ stored: StoredVersion; route: TrafficRoute }> {
     if (!isValidName(name)) throw new AppError('model_not_found', `There is no model named "${name}".`);
     let index = await this.getIndex(name);
-    let version = index && (ref === undefined ? defaultVersion(index) : resolveRef(index, ref));
-    if (version === undefined) {
+    let route = index && (ref === undefined ? defaultRoute(index) : routeOfRef(index, ref));
+    if (route === undefined) {
       // Perhaps just published: look again now rather than at the next refresh.
       index = await this.#refetchIndex(name);
-      version = index && (ref === undefined ? defaultVersion(index) : resolveRef(index, ref));
+      route = index && (ref === undefined ? defaultRoute(index) : routeOfRef(index, ref));
     }
     if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
-    if (version === undefined || !isValidName(version)) {
+    const version = route && (point === undefined ? primaryVersion(route) : pickVersion(route, point));
+    if (route === undefined || version === undefined || !isValidName(version)) {
       throw new AppError('version_not_found', `Model "${name}" has no version or alias "${ref ?? defaultAliases.join('" or "')}".`);
     }
     const stored = await this.#cached(this.#versions, `${name}/${version}`, () => this.#o.store.getVersion(name, version), (old, next) =>
       this.#warmIfReplacing(old, next),
     );
     if (!stored) throw new AppError('version_not_found', `Model "${name}" has no complete version "${version}".`);
-    return stored;
+    return { stored, route };
+  }
+
+  /** A version by its name, loaded (a shadow's: its workers start on first use). */
+  async loadVersion(name: string, version: string): Promise<LoadedVersion> {
+    return this.#load(await this.findVersion(name, version));
   }
 
   /**
@@ -209,10 +231,12 @@ export class ModelRegistry {
   async #warmIfRetargeted(name: string, old: ModelIndex | undefined, next: ModelIndex | undefined): Promise<void> {
     if (!old || !next) return;
     const targets = new Set<string>();
-    for (const ref of [...Object.keys(next.aliases), undefined]) {
-      const before = ref === undefined ? defaultVersion(old) : resolveRef(old, ref);
-      const after = ref === undefined ? defaultVersion(next) : resolveRef(next, ref);
-      if (after && before !== after && before && this.#isLoaded(name, before)) targets.add(after);
+    for (const ref of [...Object.keys(next.routes), undefined]) {
+      const before = ref === undefined ? defaultRoute(old) : routeOfRef(old, ref);
+      const after = ref === undefined ? defaultRoute(next) : routeOfRef(next, ref);
+      if (!before || !after || !routeVersions(before).some((v) => this.#isLoaded(name, v))) continue;
+      // A version a moved alias now serves or shadows starts before requests reach it.
+      for (const v of routeVersions(after)) if (!routeVersions(before).includes(v)) targets.add(v);
     }
     await Promise.all(
       [...targets].map(async (version) => {
@@ -277,7 +301,7 @@ export class ModelRegistry {
       // Published again with other files, or deleted.
       const replaced = cached !== undefined && (current === undefined || current.tag !== l.tag);
       const index = this.#indexes.get(l.name)?.value;
-      const targeted = index !== undefined && (defaultVersion(index) === l.version || Object.values(index.aliases).includes(l.version));
+      const targeted = index !== undefined && [defaultRoute(index), ...Object.values(index.routes)].some((r) => r !== undefined && routeVersions(r).includes(l.version));
       const idle = now - l.pool.lastUsed > this.#o.idleMs;
       if (replaced || (!targeted && idle)) {
         this.#loaded.delete(key);
@@ -291,16 +315,29 @@ const RECHECK_MS = 500;
 
 const keyOf = (s: StoredVersion): string => `${s.name}/${s.version}@${s.tag}`;
 
-function resolveRef(index: ModelIndex, ref: string): string | undefined {
-  if (index.versions.includes(ref)) return ref;
-  const target = Object.hasOwn(index.aliases, ref) ? index.aliases[ref] : undefined;
-  return target !== undefined && index.versions.includes(target) ? target : undefined;
+/** A version (as a route of one) or an alias's route, keeping only versions that exist. */
+function routeOfRef(index: ModelIndex, ref: string): TrafficRoute | undefined {
+  if (index.versions.includes(ref)) return { versions: { [ref]: 1 } };
+  const route = Object.hasOwn(index.routes, ref) ? index.routes[ref] : undefined;
+  if (!route) return undefined;
+  const versions = Object.entries(route.versions).filter(([v]) => index.versions.includes(v));
+  if (versions.length === 0) return undefined;
+  const shadow = route.shadow && index.versions.includes(route.shadow.version) ? { shadow: route.shadow } : {};
+  return { versions: Object.fromEntries(versions), ...shadow };
 }
 
-export function defaultVersion(index: ModelIndex): string | undefined {
+/** Where a request naming no version goes: production, then latest, then the newest version. */
+function defaultRoute(index: ModelIndex): TrafficRoute | undefined {
   for (const alias of defaultAliases) {
-    const v = resolveRef(index, alias);
-    if (v) return v;
+    const route = routeOfRef(index, alias);
+    if (route) return route;
   }
-  return index.versions[index.versions.length - 1];
+  const newest = index.versions[index.versions.length - 1];
+  return newest === undefined ? undefined : { versions: { [newest]: 1 } };
+}
+
+/** The version a request naming no version is served by (of a split, the heaviest). */
+export function defaultVersion(index: ModelIndex): string | undefined {
+  const route = defaultRoute(index);
+  return route && primaryVersion(route);
 }

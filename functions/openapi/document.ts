@@ -51,10 +51,13 @@ function requestBody(row: unknown, types: string[]): unknown {
   };
 }
 
+const versionHeader = { 'x-model-version': { description: 'The model version that served the request (of an alias split by weight, the one picked)', schema: { type: 'string' } } };
 const scoreResponses = (codes: number[]) => ({
-  '200': { description: 'Predictions, one per row, in order', content: { 'application/json': { schema: { $ref: '#/components/schemas/ScoreResponse' } } } },
+  '200': { description: 'Predictions, one per row, in order', headers: versionHeader, content: { 'application/json': { schema: { $ref: '#/components/schemas/ScoreResponse' } } } },
   ...errorResponses(...codes),
 });
+/** Sent by a client to stay on one version while an alias is split (a customer or session id). */
+const subjectParam = { name: 'x-scoring-subject', in: 'header', required: false, schema: { type: 'string' }, description: 'Requests with the same subject are served by the same version of a split alias' };
 
 const anyRow = { type: 'object', additionalProperties: true };
 const schemaName = (name: string) => `Row_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
@@ -106,6 +109,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
         operationId: `score_${m.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
         summary: `Score rows with ${m.name} (version ${m.version} now)`,
         security,
+        parameters: [subjectParam],
         requestBody: requestBody(row, Object.keys(m.schema.output.types)),
         responses: scoreResponses(errorCodes),
       },
@@ -117,6 +121,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       operationId: 'score',
       summary: 'Score rows with the default model',
       security,
+      parameters: [subjectParam],
       requestBody: requestBody(defaultRow ? { $ref: `#/components/schemas/${schemaName(defaultRow.name)}` } : anyRow, defaultRow ? Object.keys(defaultRow.schema.output.types) : []),
       responses: scoreResponses(errorCodes),
     },
@@ -128,7 +133,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       operationId: 'scoreVersion',
       summary: 'Score rows with a model version or alias',
       security,
-      parameters: [nameParam, versionParam],
+      parameters: [nameParam, versionParam, subjectParam],
       requestBody: requestBody(anyRow, []),
       responses: scoreResponses(errorCodes),
     },
@@ -215,6 +220,9 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
                 response: { type: 'string' },
                 types: { type: 'string', description: 'Comma-separated prediction types to offer' },
                 aliases: { type: 'string', description: 'Comma-separated aliases to point at it' },
+                logSample: { type: 'number', minimum: 0, maximum: 1, description: 'Share of requests written to the prediction log' },
+                logBatches: { type: 'boolean', description: 'Log batch rows too, at the same share' },
+                sensitive: { type: 'string', description: 'Comma-separated inputs never written to the prediction log' },
               },
             },
           },
@@ -227,16 +235,50 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
   paths['/models/{name}/aliases/{alias}'] = {
     put: {
       operationId: 'moveAlias',
-      summary: 'Point an alias at a version: promote, roll back (admin)',
+      summary: 'Point an alias at a version (promote, roll back) or at versions by weight, optionally with a shadow version (admin)',
       security: adminSecurity,
       parameters: [nameParam, aliasParam],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['version'], properties: { version: { type: 'string' } } } } } },
-      responses: { '200': { description: 'The move: alias, from, to, at, by' }, ...errorResponses(400, 401, 404) },
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                version: { type: 'string' },
+                versions: { type: 'object', additionalProperties: { type: 'number', minimum: 0 }, description: 'Version -> relative weight, e.g. {"3": 90, "4": 10}' },
+                shadow: {
+                  type: 'object',
+                  required: ['version'],
+                  properties: { version: { type: 'string' }, percent: { type: 'number', exclusiveMinimum: 0, maximum: 100 } },
+                  description: 'Also score this share of requests on this version after answering, and compare',
+                },
+              },
+            },
+            examples: { promote: { value: { version: '3' } }, rollout: { value: { versions: { '3': 90, '4': 10 } } }, shadow: { value: { version: '3', shadow: { version: '5', percent: 20 } } } },
+          },
+        },
+      },
+      responses: { '200': { description: 'The move: alias, from, to, traffic (a split or shadow), at, by' }, ...errorResponses(400, 401, 404) },
     },
     delete: { operationId: 'removeAlias', summary: 'Remove an alias; latest cannot be removed (admin)', security: adminSecurity, parameters: [nameParam, aliasParam], responses: { '204': { description: 'Removed' }, ...errorResponses(401, 404, 409) } },
   };
   paths['/models/{name}/history'] = {
     get: { operationId: 'aliasHistory', summary: 'Every alias move, oldest first', security, parameters: [nameParam], responses: { '200': { description: '{"history": [{alias, from, to, at, by}]}' }, ...errorResponses(401, 404) } },
+  };
+  paths['/models/{name}/monitoring'] = {
+    get: {
+      operationId: 'monitoring',
+      summary: "Per version over a window, merged across instances: requests, errors by code, latency percentiles, each input's live distribution against its training reference with PSI and a drift flag, the shadow comparison, and the prediction log's counts",
+      security,
+      parameters: [
+        nameParam,
+        { name: 'version', in: 'query', schema: { type: 'string' }, description: 'A version, or an alias (its versions); absent: every version with traffic' },
+        { name: 'window', in: 'query', schema: { type: 'string', default: '1h' }, description: 'Minutes, or 15m, 6h; at most 24h' },
+      ],
+      responses: { '200': { description: '{"versions": [...], "aliases", "traffic"}' }, ...errorResponses(400, 401, 404) },
+    },
   };
   paths['/health/live'] = { get: { operationId: 'live', security: [], responses: { '200': { description: 'The app answers' } } } };
   paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score' }, '503': { description: 'No model can score yet' } } } };

@@ -2,10 +2,10 @@ import { app, type InvocationContext } from '@azure/functions';
 import { assembleIfDone, resultColumns } from '../batch/assembleResults.js';
 import { csvPiece, jsonPiece } from '../batch/batchResults.js';
 import { chunkRange, failureReason } from '../batch/batchState.js';
-import { frameHeader } from '../batch/columnFrame.js';
+import { decodeFrame, frameHeader } from '../batch/columnFrame.js';
 import { BATCH_QUEUE, config } from '../config.js';
 import { isAppError } from '../errors.js';
-import { batches, models } from '../runtime.js';
+import { batches, models, monitor } from '../runtime.js';
 import { telemetry } from '../telemetry.js';
 import type { ChunkMessage } from '../storage/batchStore.js';
 import type { PredictionResult } from '../workers/scoreCall.js';
@@ -88,6 +88,15 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     // The stored chunk is already R's request body: it goes to R as it is.
     const result = await scoreWithPatience(model.pool, { rows, type: job.type, columns: {}, encoded: frame, traceParent: job.traceParent });
     const finishedAt = new Date().toISOString();
+    // Counted for drift (and logged, if the model logs batches) after this call returns.
+    setImmediate(() => {
+      try {
+        const { columns } = decodeFrame(frame);
+        monitor().chunkScored(model, { id: `${job.batch}/${job.chunk}`, rows, columns, ...(rowNames ? { rowNames } : {}), predictions: result.predictions, latencyMs: Date.parse(finishedAt) - Date.parse(startedAt) });
+      } catch (err) {
+        console.warn(`batch ${job.batch} chunk ${job.chunk}: its rows could not be counted for monitoring: ${(err as Error).message}`);
+      }
+    });
     const scored = { offset: job.from, predictions: result.predictions, ...(rowNames ? { rowNames } : {}) };
     // The result, and the chunk's blocks of the batch's results blobs (assembly stages
     // again any block that did not make it).

@@ -33,6 +33,9 @@ export function rowNameOf(row: Record<string, unknown>): string | null | undefin
   return typeof value === 'string' || typeof value === 'number' ? String(value) : false;
 }
 
+/** How a value outside a factor's training levels is refused (the monitor counts these per input). */
+export const UNSEEN_LEVEL_MESSAGE = 'is not one of the levels seen in training';
+
 const INT32_MAX = 2147483647;
 export const MAX_STRING_LENGTH = 10_000;
 export const MAX_ERRORS = 100;
@@ -87,7 +90,7 @@ function fieldMessage(e: ErrorObject, feature: Feature | undefined): string {
       if (Array.isArray(e.params.type) && e.params.type.includes('null') && feature) return `must be a ${feature.type === 'factor' || feature.type === 'character' ? 'string' : 'value'} or null`;
       return 'must be a string';
     case 'enum':
-      return `is not one of the levels seen in training: ${(feature?.levels ?? []).join(', ')}`;
+      return `${UNSEEN_LEVEL_MESSAGE}: ${(feature?.levels ?? []).join(', ')}`;
     case 'minimum':
     case 'maximum':
       return 'must be a 32-bit integer';

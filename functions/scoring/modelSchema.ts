@@ -35,6 +35,10 @@ export interface ModelSchema {
   microBatch?: boolean;
   /** The prototype's inputs, for input drift (see monitoring/profile.ts). */
   profile?: ReferenceProfile;
+  /** Log this share of requests (and, with `batches`, of batch rows) to the prediction log; absent: off. */
+  predictionLog?: { sample: number; batches: boolean };
+  /** Inputs never written to the prediction log. */
+  sensitive?: string[];
 }
 
 const featureTypes: readonly FeatureType[] = ['numeric', 'integer', 'factor', 'logical', 'character'];
@@ -95,5 +99,15 @@ export function parseModelSchema(text: string): ModelSchema {
   if (raw.microBatch === false) schema.microBatch = false;
   const profile = readProfile(raw.profile);
   if (profile) schema.profile = profile;
+  const log = raw.predictionLog as { sample?: unknown; batches?: unknown } | undefined;
+  if (log && typeof log === 'object' && typeof log.sample === 'number' && log.sample >= 0 && log.sample <= 1) {
+    schema.predictionLog = { sample: log.sample, batches: log.batches === true };
+  }
+  const sensitive = asStringArray(raw.sensitive);
+  if (sensitive) {
+    const unknown = sensitive.filter((n) => !features.some((f) => f.name === n));
+    if (unknown.length > 0) throw new Error(`model.json marks as sensitive what is not an input: ${unknown.join(', ')}`);
+    schema.sensitive = sensitive;
+  }
   return schema;
 }

@@ -6,12 +6,16 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelFiles, type ModelFile } from '../models/names.js';
 import { streamToBuffer } from './streams.js';
+import { primaryVersion, routeOf, type AliasTarget, type TrafficRoute } from '../models/traffic.js';
 
 /** A model's versions and aliases as stored. */
 export interface ModelIndex {
   name: string;
   versions: string[];
+  /** The version each alias serves (of a split alias, the heaviest). */
   aliases: Record<string, string>;
+  /** Each alias's whole route: its versions by weight, and its shadow. */
+  routes: Record<string, TrafficRoute>;
 }
 
 /** A stored version: which files it has and a tag that changes whenever any of them does. */
@@ -26,11 +30,16 @@ export interface StoredVersion {
 const ALIASES = 'aliases.json';
 const HISTORY = 'history.jsonl';
 
-/** One move of an alias: from one version to another (null: the alias did not exist, or was removed). */
+/**
+ * One move of an alias: from one version to another (null: the alias did not exist, or was
+ * removed). `from` and `to` name the version served (of a split, the heaviest); `traffic`
+ * is the whole route after the move when it splits or shadows.
+ */
 export interface AliasMove {
   alias: string;
   from: string | null;
   to: string | null;
+  traffic?: TrafficRoute;
   at: string;
   by: string;
 }
@@ -89,8 +98,8 @@ export class ModelStore {
       throw err;
     }
     if (!found) return undefined;
-    const aliases = (await this.readAliases(name)).aliases;
-    return { name, versions: [...versions].sort(), aliases };
+    const { aliases, routes } = aliasesOf((await this.readAliases(name)).targets);
+    return { name, versions: [...versions].sort(), aliases, routes };
   }
 
   async getVersion(name: string, version: string): Promise<StoredVersion | undefined> {
@@ -137,14 +146,15 @@ export class ModelStore {
     }
   }
 
-  async readAliases(name: string): Promise<{ aliases: Record<string, string>; etag: string | undefined }> {
+  /** The aliases as stored (a version name, or a route), and the blob's etag. */
+  async readAliases(name: string): Promise<{ targets: Record<string, AliasTarget>; etag: string | undefined }> {
     try {
       const blob = this.container.getBlobClient(`${name}/${ALIASES}`);
       const res = await blob.download();
       const text = (await streamToBuffer(res.readableStreamBody)).toString('utf8');
-      return { aliases: JSON.parse(text) as Record<string, string>, etag: res.etag };
+      return { targets: JSON.parse(text) as Record<string, AliasTarget>, etag: res.etag };
     } catch (err) {
-      if (isStatus(err, 404)) return { aliases: {}, etag: undefined };
+      if (isStatus(err, 404)) return { targets: {}, etag: undefined };
       throw err;
     }
   }
@@ -171,10 +181,10 @@ export class ModelStore {
    * Points one alias at a version, or removes it (`to` null), retrying on a concurrent change
    * (optimistic concurrency), and records the move in the model's history. The move it made.
    */
-  async moveAlias(name: string, alias: string, to: string | null, by: string): Promise<AliasMove> {
+  async moveAlias(name: string, alias: string, to: AliasTarget | null, by: string): Promise<AliasMove> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const { aliases, etag } = await this.readAliases(name);
-      const next = { ...aliases };
+      const { targets, etag } = await this.readAliases(name);
+      const next = { ...targets };
       if (to === null) delete next[alias];
       else next[alias] = to;
       try {
@@ -186,7 +196,9 @@ export class ModelStore {
         if (!isStatus(err, 409, 412)) throw err;
         continue;
       }
-      const move: AliasMove = { alias, from: aliases[alias] ?? null, to, at: new Date().toISOString(), by };
+      const before = routeOf(targets[alias]);
+      const after = to === null ? undefined : routeOf(to);
+      const move: AliasMove = { alias, from: before ? primaryVersion(before) : null, to: after ? primaryVersion(after) : null, ...(typeof to === 'object' && to !== null ? { traffic: to } : {}), at: new Date().toISOString(), by };
       const history = this.container.getAppendBlobClient(`${name}/${HISTORY}`);
       await history.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
       const line = `${JSON.stringify(move)}\n`;
@@ -211,4 +223,17 @@ export class ModelStore {
   async deleteVersion(name: string, version: string): Promise<void> {
     for (const file of [...modelFiles].reverse()) await this.deleteFile(name, version, file);
   }
+}
+
+/** Stored aliases as the versions they serve and their routes (values of neither form are skipped). */
+export function aliasesOf(targets: Record<string, unknown>): { aliases: Record<string, string>; routes: Record<string, TrafficRoute> } {
+  const aliases: Record<string, string> = {};
+  const routes: Record<string, TrafficRoute> = {};
+  for (const [alias, target] of Object.entries(targets)) {
+    const route = routeOf(target);
+    if (!route) continue;
+    routes[alias] = route;
+    aliases[alias] = primaryVersion(route);
+  }
+  return { aliases, routes };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ColumnFrame, frameHeader } from '../../functions/batch/columnFrame.js';
+import { ColumnFrame, decodeFrame, frameHeader } from '../../functions/batch/columnFrame.js';
 import type { Feature } from '../../functions/scoring/modelSchema.js';
 import { decodeDoubles, splitPredictions } from '../../functions/workers/scoreCall.js';
 
@@ -95,6 +95,46 @@ describe('ColumnFrame', () => {
     expect(body.readDoubleLE(0)).toBe(2.5);
     expect(frame.misfit([2.5, 3, 'b', false, 't'])).toBe(-1);
     expect(frame.rows).toBe(1);
+  });
+});
+
+describe('decodeFrame', () => {
+  it('gives back every kind of value encoded, NA as null, row names included', () => {
+    const rows: [unknown[], string | null][] = [
+      [[0.1, 7, 'b', true, 'hé'], 'first'],
+      [[null, null, null, null, null], null],
+      [[-1e-300, -2147483647, 'a', false, ''], 'third'],
+      [[5e-324, 2147483647, 'b', null, '😀'], null],
+      [[-0, 0, null, true, null], 'last'],
+    ];
+    const frame = new ColumnFrame(features, 'response', 8);
+    for (const [values, name] of rows) expect(frame.push(values, name)).toBe(-1);
+    const decoded = decodeFrame(frame.encode());
+    expect(decoded.rows).toBe(5);
+    expect(decoded.rowNames).toEqual(['first', null, 'third', null, 'last']);
+    expect(Object.keys(decoded.columns)).toEqual(['x', 'n', 'g', 'ok', 's']);
+    features.forEach((f, i) => expect(decoded.columns[f.name]).toEqual(rows.map(([values]) => values[i])));
+    // Exact doubles, down to the sign of zero and the smallest subnormal.
+    expect(Object.is(decoded.columns.x?.[4], -0)).toBe(true);
+    expect(decoded.columns.x?.[3]).toBe(5e-324);
+  });
+
+  it('reads a frame with no rows, and one without row names', () => {
+    expect(decodeFrame(new ColumnFrame(features, 'response', 2).encode())).toEqual({ rows: 0, columns: { x: [], n: [], g: [], ok: [], s: [] } });
+    const frame = new ColumnFrame([{ name: 'x', type: 'numeric' }], 'response', 2);
+    frame.push([1.5]);
+    expect(decodeFrame(frame.encode())).toEqual({ rows: 1, columns: { x: [1.5] } });
+  });
+
+  it('refuses bytes that do not hold what the header announces', () => {
+    const frame = new ColumnFrame(features, 'response', 2);
+    frame.push([1, 2, 'a', true, 's']);
+    const encoded = frame.encode();
+    expect(() => decodeFrame(encoded.subarray(0, encoded.length - 1))).toThrow(/ends inside column "ok"/);
+    expect(() => decodeFrame(Buffer.from('{"rows":1}'))).toThrow(/no header line/);
+    expect(() => decodeFrame(Buffer.from('{"rows":1,"columns":[{"name":"z","kind":"complex"}]}\n'))).toThrow(/unknown kind/);
+    const badLevel = Buffer.concat([Buffer.from('{"rows":1,"columns":[{"name":"g","kind":"factor","levels":["a"]}]}\n'), Buffer.from(new Int32Array([2]).buffer)]);
+    expect(() => decodeFrame(badLevel)).toThrow(/level code 2 of 1/);
   });
 });
 

@@ -11,7 +11,7 @@ const settingsInBicep = new Set([...bicep.matchAll(/\{ name: '([^']+)', value:/g
 /** Every environment variable functions/ reads, found in its source. */
 function settingsTheCodeReads(): string[] {
   const source = ['functions/config.ts', 'functions/telemetry.ts'].map(read).join('\n');
-  const keys = [...source.matchAll(/(?:text|int|list|env)\(\s*'([A-Za-z_]+)'/g)].map((m) => m[1] as string);
+  const keys = [...source.matchAll(/(?:text|int|list|env|share|shares)\(\s*'([A-Za-z_]+)'/g)].map((m) => m[1] as string);
   return [...new Set(keys)];
 }
 
@@ -60,7 +60,7 @@ describe('infra/main.bicep against the code', () => {
     const defaults = readConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
     const containers = /var containers = \[([^\]]+)\]/.exec(bicep)?.[1];
     const queues = /var queues = \[([^\]]+)\]/.exec(bicep)?.[1];
-    for (const name of [defaults.modelsContainer, defaults.batchInputsContainer, defaults.batchesContainer]) expect(containers).toContain(`'${name}'`);
+    for (const name of [defaults.modelsContainer, defaults.batchInputsContainer, defaults.batchesContainer, defaults.monitoringContainer, defaults.predictionLogContainer]) expect(containers).toContain(`'${name}'`);
     for (const queue of [BATCH_QUEUE, BATCH_JOBS_QUEUE]) {
       expect(queues).toContain(`'${queue}'`);
       expect(queues).toContain(`'${queue}-poison'`);

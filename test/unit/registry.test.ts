@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppError } from '../../functions/errors.js';
 import { ModelRegistry, type RegistryOptions } from '../../functions/models/registry.js';
-import type { ModelIndex, StoredVersion } from '../../functions/storage/modelStore.js';
+import { aliasesOf, type StoredVersion } from '../../functions/storage/modelStore.js';
+import type { AliasTarget } from '../../functions/models/traffic.js';
 import { WorkerPool } from '../../functions/workers/workerPool.js';
 import { fakeFactory } from '../fakes/fakeWorkers.js';
 
@@ -12,10 +13,10 @@ const schema = JSON.stringify({ features: [{ name: 'x', type: 'numeric' }], outp
 
 /** An in-memory model store. */
 class FakeStore {
-  models = new Map<string, ModelIndex>();
+  models = new Map<string, { name: string; versions: string[]; aliases: Record<string, AliasTarget> }>();
   tags = new Map<string, string>();
   downloads = 0;
-  publish(name: string, version: string, aliases: Record<string, string> = {}) {
+  publish(name: string, version: string, aliases: Record<string, AliasTarget> = {}) {
     const index = this.models.get(name) ?? { name, versions: [], aliases: {} };
     if (!index.versions.includes(version)) index.versions.push(version);
     index.aliases = { ...index.aliases, latest: version, ...aliases };
@@ -27,7 +28,7 @@ class FakeStore {
   }
   async getIndex(name: string) {
     const i = this.models.get(name);
-    return i && { ...i, versions: [...i.versions], aliases: { ...i.aliases } };
+    return i && { name, versions: [...i.versions], ...aliasesOf(i.aliases) };
   }
   async getVersion(name: string, version: string): Promise<StoredVersion | undefined> {
     const tag = this.tags.get(`${name}/${version}`);
@@ -79,6 +80,24 @@ describe('ModelRegistry', () => {
     expect((await registry.resolve('m')).version).toBe('1');
     expect((await registry.resolve('m', 'latest')).version).toBe('2');
     expect((await registry.resolve('m', '2')).version).toBe('2');
+  });
+
+  it('splits an alias by weight, keeps a subject on one version, and names its shadow', async () => {
+    const { store, registry } = await setup();
+    store.publish('m', '1');
+    store.publish('m', '2');
+    store.publish('m', '3', { production: { versions: { '1': 75, '2': 25 }, shadow: { version: '3', percent: 20 } } });
+    const seen = { '1': 0, '2': 0 } as Record<string, number>;
+    for (let i = 0; i < 400; i++) (seen[(await registry.resolve('m')).version] as number)++;
+    // Binomial(400, 0.25): mean 100, sd 8.7; 5 sd either side.
+    expect(seen['2']).toBeGreaterThan(56);
+    expect(seen['2']).toBeLessThan(144);
+    const first = (await registry.resolve('m', 'production', 'customer-17')).version;
+    for (let i = 0; i < 20; i++) expect((await registry.resolve('m', 'production', 'customer-17')).version).toBe(first);
+    expect((await registry.route('m')).shadow).toEqual({ version: '3', percent: 20 });
+    expect((await registry.route('m', '1')).shadow).toBeUndefined();
+    // Described (and named in listings) by its heaviest version.
+    expect((await registry.findVersion('m', 'production')).version).toBe('1');
   });
 
   it('answers 404 codes for unknown models, versions and unsafe names', async () => {
