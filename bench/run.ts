@@ -3,7 +3,7 @@
  * machine. Starts Azurite, the app through the test host (its own process, with its R
  * pool) and the baseline (one plumber process, as the replaced documents deploy it), then
  * measures sync throughput and latency, R's in-process floor, a 100,000-row batch, memory,
- * cold start and a soak. Writes bench/results/latest.json and latest.md, and the README's
+ * cold start, the cost of a traffic split and of the prediction log, and a soak. Writes bench/results/latest.json and latest.md, and the README's
  * table. BENCH_SECONDS (10) sets each load run; BENCH_SOAK_SECONDS (600) the soak.
  */
 import { execa, type ResultPromise } from 'execa';
@@ -16,6 +16,7 @@ import { ModelStore } from '../functions/storage/modelStore.js';
 import { startAzurite } from '../scripts/azurite.js';
 import { publishSamples, sampleModelsDir } from '../scripts/samples.js';
 import { measureBatches } from './batchRun.js';
+import { measureRolloutCost } from './rolloutCost.js';
 import { load, type LoadResult } from './load.js';
 import { childPids, memory, slope } from './procStats.js';
 
@@ -66,13 +67,15 @@ const bostonRow = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm:
 async function main(): Promise<void> {
   await ensureWrk();
   const azurite = await startAzurite();
-  await publishSamples(ModelStore.fromConnectionString(azurite.connectionString, 'models'));
+  const store = ModelStore.fromConnectionString(azurite.connectionString, 'models');
+  await publishSamples(store);
+  const masterKey = `bench-master-${process.pid}`;
   const children: ResultPromise[] = [];
   try {
     // The app: the test host in its own process, cold-started and timed to ready.
     const appPort = await getPort({ host: '127.0.0.1' });
     const started = performance.now();
-    const host = execa('node', [join(appRoot, 'dist/test/host/cli.js'), '--port', String(appPort), '--use-storage', azurite.connectionString, '--default-model', 'boston-rf'], {
+    const host = execa('node', [join(appRoot, 'dist/test/host/cli.js'), '--port', String(appPort), '--use-storage', azurite.connectionString, '--default-model', 'boston-rf', '--master-key', masterKey], {
       reject: false,
       env: { PRELOAD_MODELS: 'boston-rf' },
     });
@@ -125,6 +128,10 @@ async function main(): Promise<void> {
     log(`batch of ${batchRows} rows`);
     const batch = await measureBatches(appUrl, key, batchRows);
 
+    // After the batch: the models it publishes keep R workers (and the log its writes) busy a while.
+    log('rollout cost: a 90/10 split and the prediction log against neither');
+    const rollout = await measureRolloutCost(appUrl, key, masterKey, store, seconds, Number(process.env.BENCH_ROLLOUT_ROUNDS ?? 3));
+
     log(`soak for ${soakSeconds} s`);
     const points: [number, number][] = [];
     const workerPoints: [number, number][] = [];
@@ -176,6 +183,7 @@ async function main(): Promise<void> {
         runs,
       },
       floor: floorResult,
+      rollout,
       batch: { rows: batchRows, seconds: round(batch.seconds, 2), runs_s: batch.runs, state: batch.state, rows_per_s: Math.round(batchRows / batch.seconds), r_predict_rows_per_s: floorResult.rows_per_s, ratio: round(batchRows / batch.seconds / floorResult.rows_per_s, 3) },
       memory: {
         app_peak_rss_mb: Math.round(appMemory.peakMb),
@@ -233,6 +241,13 @@ function markdown(r: any): string {
 | Peak RSS: app / R workers | ${r.memory.app_peak_rss_mb} MB / ${r.memory.workers_peak_rss_mb} MB |
 | Soak (${r.memory.soak_minutes} min, 16 clients, ${r.memory.soak_requests} requests): RSS slope app / workers | ${r.memory.app_rss_slope_mb_per_min} / ${r.memory.workers_rss_slope_mb_per_min} MB/min |
 | Cold start to ready | ${r.cold_start_s} s |
+
+| Rollout features, 64 clients, 1-row requests (alternating rounds) | requests/s | against neither |
+| --- | --- | --- |
+| Neither (alias to one version, log off) | ${r.rollout.plain_rps} | 1 |
+| Alias split 90/10 over two versions | ${r.rollout.split_rps} | ${r.rollout.split_ratio} |
+| Prediction log, every request | ${r.rollout.logged_rps} | ${r.rollout.logged_ratio} |
+| Prediction log, 10% of requests | ${r.rollout.sampled_rps} | ${r.rollout.sampled_ratio} |
 
 Targets: 64 clients at least 10x the baseline: ${r.targets.c64_ratio_at_least_10 ? 'met' : 'missed'}; 1-client p50 within the 1-row floor + 1 ms: ${r.targets.c1_p50_within_floor_plus_1ms ? 'met' : 'missed'}; below the baseline's p50: ${r.targets.c1_p50_below_baseline ? 'met' : 'missed'}; batch at least 30% of R's rows/s: ${r.targets.batch_at_least_30_percent_of_r ? 'met' : 'missed'}.
 `;

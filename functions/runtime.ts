@@ -106,7 +106,8 @@ export function monitor(): Monitor {
     let m: Monitor | undefined = undefined;
     const log = new PredictionLog({
       container: logContainer(c.hostStorage, c.predictionLogContainer),
-      instance: c.instanceId,
+      // A blob name part: the platform's replica names are, a hostname may not be.
+      instance: c.instanceId.replace(/[^A-Za-z0-9._-]/g, '-'),
       maxBufferBytes: c.predictionLogBufferBytes,
       flushMs: c.predictionLogFlushMs,
       onWritten: (model, version, rows) => m?.logged(model, version, rows, 0),

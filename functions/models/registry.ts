@@ -315,8 +315,21 @@ const RECHECK_MS = 500;
 
 const keyOf = (s: StoredVersion): string => `${s.name}/${s.version}@${s.tag}`;
 
+/** Routes worked out per index read (an index is replaced, never changed, when storage is read again). */
+const routesOfIndex = new WeakMap<ModelIndex, Map<string, TrafficRoute | undefined>>();
+
 /** A version (as a route of one) or an alias's route, keeping only versions that exist. */
 function routeOfRef(index: ModelIndex, ref: string): TrafficRoute | undefined {
+  let routes = routesOfIndex.get(index);
+  if (!routes) routesOfIndex.set(index, (routes = new Map()));
+  if (routes.has(ref)) return routes.get(ref);
+  const route = computeRoute(index, ref);
+  // Bounded by what an index names: its versions and aliases (a ref it does not know is not kept).
+  if (route !== undefined) routes.set(ref, route);
+  return route;
+}
+
+function computeRoute(index: ModelIndex, ref: string): TrafficRoute | undefined {
   if (index.versions.includes(ref)) return { versions: { [ref]: 1 } };
   const route = Object.hasOwn(index.routes, ref) ? index.routes[ref] : undefined;
   if (!route) return undefined;

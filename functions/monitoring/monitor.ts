@@ -142,8 +142,8 @@ export class Monitor {
     }
   }
 
-  /** A batch chunk scored: its rows counted; logged when the model logs batches. */
-  chunkScored(loaded: LoadedVersion, chunk: { id: string; rows: number; columns: Record<string, readonly unknown[]>; rowNames?: readonly (string | null)[]; predictions: readonly unknown[]; latencyMs: number }): void {
+  /** A batch chunk scored: its rows counted; logged when the model logs batches (`row`: the row's number in the batch). */
+  chunkScored(loaded: LoadedVersion, chunk: { id: string; from: number; rows: number; columns: Record<string, readonly unknown[]>; rowNames?: readonly (string | null)[]; predictions: readonly unknown[]; latencyMs: number }): void {
     const now = Date.now();
     const entry = this.#entry(loaded);
     entry.counts.observeRows(chunk.columns, chunk.rows, now);
@@ -162,6 +162,7 @@ export class Monitor {
       source: 'batch',
       columns,
       rows: picked.length,
+      rowNumbers: picked.map((r) => chunk.from + r),
       ...(chunk.rowNames ? { rowNames: picked.map((r) => chunk.rowNames?.[r] ?? null) } : {}),
       predictions: picked.map((r) => chunk.predictions[r]),
       exclude: entry.exclude,

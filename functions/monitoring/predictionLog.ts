@@ -37,6 +37,8 @@ export interface LogEntry {
   columns: Record<string, readonly unknown[]>;
   rows: number;
   rowNames?: readonly (string | null)[];
+  /** Each row's number to write as "row" (a batch's rows sampled from a chunk); absent: its position. */
+  rowNumbers?: readonly number[];
   /** One per row. */
   predictions: readonly unknown[];
   /** Sensitive features: never written. */
@@ -138,7 +140,7 @@ export function lineFormatter(entry: LogEntry): (row: number) => string {
     .filter(([name]) => !entry.exclude.has(name))
     .map(([name, values]) => ({ key: `${JSON.stringify(name)}:`, values }));
   return (row) => {
-    let line = head + String(row);
+    let line = head + String(entry.rowNumbers?.[row] ?? row);
     const name = entry.rowNames?.[row];
     if (typeof name === 'string') line += `,"rowName":${JSON.stringify(name)}`;
     line += ',"inputs":{';

@@ -92,7 +92,7 @@ export async function scoreChunk(message: unknown, context: InvocationContext): 
     setImmediate(() => {
       try {
         const { columns } = decodeFrame(frame);
-        monitor().chunkScored(model, { id: `${job.batch}/${job.chunk}`, rows, columns, ...(rowNames ? { rowNames } : {}), predictions: result.predictions, latencyMs: Date.parse(finishedAt) - Date.parse(startedAt) });
+        monitor().chunkScored(model, { id: job.batch, from: job.from, rows, columns, ...(rowNames ? { rowNames } : {}), predictions: result.predictions, latencyMs: Date.parse(finishedAt) - Date.parse(startedAt) });
       } catch (err) {
         console.warn(`batch ${job.batch} chunk ${job.chunk}: its rows could not be counted for monitoring: ${(err as Error).message}`);
       }

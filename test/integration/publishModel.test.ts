@@ -200,4 +200,22 @@ describe('npm run model', () => {
     expect(history.stdout).toContain('by cli (');
     expect((await model('delete', 'cli-model', '1')).exitCode).toBe(1);
   });
+
+  it('splits an alias by weight with a shadow, refuses bad weights naming them, and rolls back with one move', async () => {
+    await publishModel(store, { model: join(penguins, 'model.rds'), schema: join(penguins, 'model.json'), name: 'cli-model', version: '3' });
+    const split = await model('traffic', 'cli-model', 'production', '1=90', '2=10', '--shadow', '3=20');
+    expect(split.exitCode, split.stderr).toBe(0);
+    expect(split.stdout).toContain('production 1 -> 1=90 2=10 (shadow 3 at 20%)');
+    expect((await store.getIndex('cli-model'))?.routes.production).toEqual({ versions: { '1': 90, '2': 10 }, shadow: { version: '3', percent: 20 } });
+    const bad = await model('traffic', 'cli-model', 'production', '1=90', '2=lots');
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('versions.2: must be a weight');
+    // A version a split names cannot be deleted, nor can its shadow.
+    expect((await model('delete', 'cli-model', '3')).stderr).toContain('production');
+    expect((await model('list', 'cli-model')).stdout).toContain('production -> 1=90 2=10 (shadow 3 at 20%)');
+    expect((await model('alias', 'cli-model', 'production', '1')).exitCode).toBe(0);
+    expect((await store.getIndex('cli-model'))?.routes.production).toEqual({ versions: { '1': 1 } });
+    const history = (await model('history', 'cli-model')).stdout;
+    expect(history).toContain('production: 1 -> 1=90 2=10 (shadow 3 at 20%)');
+  });
 });

@@ -2,6 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Papa from 'papaparse';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../functions/paths.js';
 import { publishModel } from '../../scripts/publish.js';
@@ -91,6 +92,8 @@ beforeAll(async () => {
   const fixture = (f: string) => join(appRoot, 'test/fixtures', f);
   await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: fixture('sleepy-score.R'), name: 'cars', version: '3' });
   await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: fixture('failing-score.R'), name: 'cars', version: '4' });
+  // The guide's rollout moves boston-rf's production between versions 3, 4 and 5.
+  for (const v of ['3', '4', '5']) await publishDir(stack.store, join(sampleModelsDir, 'boston-rf'), 'boston-rf', v);
   for (const v of ['1', '2', '3']) {
     await publishModel(stack.store, { model: join(penguins, 'model.rds'), schema: join(penguins, 'model.json'), score: join(penguins, 'score.R'), name: 'penguins', version: v, logSample: 1, sensitive: ['sex'] });
   }
@@ -223,6 +226,32 @@ describe('prediction log', () => {
   });
 });
 
+describe('prediction log of batches', () => {
+  it('logs batch rows when the version opts in', async () => {
+    await publishModel(stack.store, { model: join(penguins, 'model.rds'), schema: join(penguins, 'model.json'), score: join(penguins, 'score.R'), name: 'penguins', version: 'b1', logSample: 1, logBatches: true });
+    const rows = (await penguinRows()).slice(0, 12);
+    const submitted = await stack.post('/api/models/penguins/versions/b1/batches?chunkSize=5', { data: rows });
+    expect(submitted.status).toBe(202);
+    const { id } = (await submitted.json()) as { id: string };
+    await until(async () => (await stack.call(`/api/batches/${id}?redirect=false`).then((r) => r.json() as Promise<{ state: string }>)).state === 'succeeded', 60_000, 'the batch');
+    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('prediction-logs');
+    const lines = async () => {
+      const out: { source: string; requestId: string; row: number; inputs: Record<string, unknown> }[] = [];
+      for await (const blob of container.listBlobsFlat({ prefix: 'penguins/b1/' })) {
+        out.push(...(await container.getBlobClient(blob.name).downloadToBuffer()).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+      }
+      return out;
+    };
+    await until(async () => (await lines()).length === 12, 20_000, 'the logged batch rows');
+    const logged = await lines();
+    expect(new Set(logged.map((l) => l.source))).toEqual(new Set(['batch']));
+    expect(logged.every((l) => l.requestId === id)).toBe(true);
+    logged.sort((a, b) => a.row - b.row);
+    expect(logged.map((l) => l.row)).toEqual(rows.map((_, i) => i));
+    expect(logged.map((l) => l.inputs.bill_length_mm)).toEqual(rows.map((r) => r.bill_length_mm));
+  });
+});
+
 describe('input drift', () => {
   it('raises the PSI and the flag for a drifted stream, not for one like the training data', async () => {
     const rows = (await penguinRows()).filter((r) => Object.values(r).every((v) => v !== null));
@@ -269,5 +298,25 @@ describe('input drift', () => {
     expect(((await res.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('window');
     expect((await stack.call('/api/models/cars/monitoring?version=99')).status).toBe(404);
     expect((await stack.call('/api/models/nope/monitoring')).status).toBe(404);
+  });
+});
+
+describe('the guide', () => {
+  it("runs the rollout commands as written", async () => {
+    const guide = await readFile(join(appRoot, 'docs/guide.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Roll out a new version safely'));
+    const script = /```sh\n([\s\S]*?)```/.exec(section)?.[1] as string;
+    expect(script).toContain('"versions": {"3": 90, "4": 10}');
+    const run = await execa('bash', ['-eo', 'pipefail', '-c', script], {
+      env: { API: `${stack.host.url}/api`, KEY: stack.host.functionKey, MASTER: stack.host.masterKey },
+      reject: false,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    // Version 3 or 4 once the move is served; the moment after a move, the previous route
+    // still answers while the new versions' workers start.
+    expect(run.stdout).toMatch(/x-model-version: \d+/i);
+    expect(run.stdout).toContain('"traffic":{"versions":{"3":90,"4":10},"shadow":{"version":"5","percent":20}}');
+    expect(run.stdout).toContain('"p95"');
+    expect(run.stdout).toMatch(/"to":"3"/);
   });
 });

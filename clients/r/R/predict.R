@@ -10,6 +10,10 @@
 #' @param type A prediction type the model offers (see its description); NULL for its default.
 #' @param model,version The model's name (NULL: the app's default model) and a version or
 #'   alias (NULL: `production`, else `latest`).
+#' @param subject A customer or session id (sent as `x-scoring-subject`): while an alias
+#'   splits traffic between versions, the same subject is always served by the same one.
+#'   NULL: a new one for this call, so that all its rows (however many requests they take)
+#'   go to one version.
 #' @param ... Not used.
 #' @return A numeric vector, a factor (class labels, with the model's levels), a logical
 #'   vector, or a data frame with one column per class (probabilities) or value; named by
@@ -21,23 +25,25 @@
 #' predict(endpoint, MASS::Boston[1:5, ])
 #' predict(endpoint, penguins, model = "penguins-rf", type = "prob")
 #' }
-predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL, version = NULL, ...) {
+predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL, version = NULL, subject = NULL, ...) {
   endpoint <- check_endpoint(object)
   rows <- as_rows(newdata)
   if (!is.null(type) && (!is.character(type) || length(type) != 1L)) stop("`type` must be one string.", call. = FALSE)
+  if (!is.null(subject) && (length(subject) != 1L || is.na(subject))) stop("`subject` must be one string.", call. = FALSE)
   path <- score_path(model, version)
+  endpoint$subject <- if (is.null(subject)) call_subject() else as.character(subject)
   own_names <- has_own_row_names(rows)
-  # Columns the model does not take (the response, an id...) are refused by the app: drop
-  # them, as predict() ignores them, and score again. Each try starts from all the columns,
-  # so an alias that moves to a version with other inputs between two tries is no matter.
-  # Any other bad value is the caller's to fix.
+  # Columns the model does not take (the response, an id...) are refused by the app: keep
+  # those the refusing version takes, as predict() ignores the rest, and score again. Each
+  # try starts from all the columns, so an alias that moves (or splits) between tries to a
+  # version with other inputs is no matter. Any other bad value is the caller's to fix.
   given <- rows
   answers <- NULL
   for (attempt in 1:3) {
     answers <- tryCatch(score_rows(endpoint, path, rows, type, own_names), rscoring_invalid_input = function(e) {
-      extra <- unknown_columns(endpoint, e, names(given))
-      if (length(extra) == 0L || attempt == 3L) stop(e)
-      rows <<- given[setdiff(names(given), extra)]
+      keep <- columns_taken(endpoint, e, names(given))
+      if (is.null(keep) || identical(keep, names(rows)) || attempt == 3L) stop(e)
+      rows <<- given[keep]
       NULL
     })
     if (!is.null(answers)) break
@@ -50,7 +56,7 @@ predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL,
   result <- shape_predictions(values, out, names_out)
   versions <- unique(vapply(answers, function(a) as.character(a$model$version), ""))
   if (length(versions) > 1L) {
-    warning(sprintf("The rows were scored by more than one version of %s (%s): an alias moved meanwhile.",
+    warning(sprintf("The rows were scored by more than one version of %s (%s): an alias moved meanwhile, or splits traffic (give a `subject` to stay on one version).",
                     last$model$name, paste(versions, collapse = ", ")), call. = FALSE)
   }
   attr(result, "model_version") <- versions
@@ -58,6 +64,9 @@ predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL,
 }
 
 score_path <- function(model = NULL, version = NULL) model_route("score", model, version)
+
+# A subject of one predict() call: random, so calls spread over a split alias by its weights.
+call_subject <- function() paste0("rscoring-", paste(sample(c(letters, 0:9), 16, TRUE), collapse = ""))
 
 # Scores every row, in requests within the endpoint's limits: a list of the answers.
 score_rows <- function(endpoint, path, rows, type, own_names) {
@@ -83,6 +92,7 @@ score_chunk <- function(endpoint, path, rows, type, own_names, offset) {
   body <- rows_json(rows, type, own_names)
   if (n > 1L && nchar(body, type = "bytes") > endpoint$max_body_bytes) return(halves())
   req <- api_request(endpoint, "POST", path, retry = TRUE)
+  if (!is.null(endpoint$subject)) req <- httr2::req_headers(req, `x-scoring-subject` = endpoint$subject)
   req <- httr2::req_body_raw(req, body, type = "application/json")
   resp <- perform(req)
   status <- httr2::resp_status(resp)
@@ -91,14 +101,13 @@ score_chunk <- function(endpoint, path, rows, type, own_names, offset) {
   list(resp_json(resp))
 }
 
-unknown_columns <- function(endpoint, problem, columns) {
+# The given columns the version that refused the rows takes (NULL: not known).
+columns_taken <- function(endpoint, problem, columns) {
   model <- problem$model
-  if (is.null(model$name) || is.null(model$version)) return(character())
-  named <- unique(problem$errors$field)
+  if (is.null(model$name) || is.null(model$version)) return(NULL)
   desc <- tryCatch(model_description(endpoint, model$name, model$version), rscoring_error = function(e) NULL)
-  if (is.null(desc)) return(character())
-  extra <- setdiff(columns, feature_names(desc))
-  if (any(named %in% extra)) extra else character()
+  if (is.null(desc)) return(NULL)
+  intersect(columns, feature_names(desc))
 }
 
 answer_row_names <- function(answers, fallback) {
