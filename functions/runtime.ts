@@ -5,6 +5,7 @@ import { BatchStore } from './storage/batchStore.js';
 import { ModelStore } from './storage/modelStore.js';
 import { httpWorkerFactory } from './workers/httpWorker.js';
 import { pipeWorkerFactory } from './workers/pipeWorker.js';
+import { CallBudget } from './workers/callBudget.js';
 import { WorkerPool, type PoolObserver } from './workers/workerPool.js';
 import { telemetry } from './telemetry.js';
 import { basename } from 'node:path';
@@ -13,6 +14,8 @@ import { MonitorStore } from './monitoring/monitorStore.js';
 import { logContainer, PredictionLog } from './monitoring/predictionLog.js';
 
 let registry: ModelRegistry | undefined;
+/** Each model's R call budget, shared by its versions' pools (R_WORKERS calls at once). */
+const budgets = new Map<string, CallBudget>();
 let modelStoreOfProcess: ModelStore | undefined;
 
 /** The process's model store (versions, aliases and their history in Blob Storage). */
@@ -43,6 +46,7 @@ export function models(): ModelRegistry {
           maxWaitMs: c.microBatchMaxWaitMs,
           observer: poolTelemetry(name, dir),
           retryAfterSeconds: 1,
+          budget: budgets.get(name) ?? budgets.set(name, new CallBudget(c.workersPerModel)).get(name),
         }),
     });
   }

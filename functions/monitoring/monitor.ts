@@ -191,7 +191,8 @@ export class Monitor {
           const shadow = await this.#o.loadVersion(entry.model, version);
           // Checked against the shadow's own schema, as a request to it would be.
           const batch = shadow.validator.validate({ ...s.parsed, type: s.batch.type });
-          const result = await shadow.pool.score(batch);
+          // Outside the model's call budget: a slow shadow never holds up served requests.
+          const result = await shadow.pool.score(batch, { background: true });
           entry.counts.observeShadow(version, { comparison: comparePredictions(s.predictions, result.predictions) }, Date.now());
         } catch {
           entry.counts.observeShadow(version, 'failed', Date.now());

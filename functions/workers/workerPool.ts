@@ -1,3 +1,4 @@
+import type { CallBudget } from './callBudget.js';
 import { AppError } from '../errors.js';
 import type { ColumnBatch } from '../scoring/inputValidator.js';
 import { encodeCall, splitPredictions, type PredictionResult } from './scoreCall.js';
@@ -21,6 +22,8 @@ export interface PoolOptions {
   observer?: PoolObserver;
   /** Seconds suggested in Retry-After when overloaded. */
   retryAfterSeconds: number;
+  /** Shared with the other versions of the model: R calls in flight across them at most. */
+  budget?: CallBudget;
 }
 
 /** One R call, as the pool saw it: no rows, no predictions, only counts and timings. */
@@ -59,6 +62,8 @@ interface Job {
   attempts: number;
   /** Set when the job must not be merged with others again (after a merged call failed). */
   alone: boolean;
+  /** Scored after the answer (a shadow): never waits for, nor takes, the shared budget. */
+  background: boolean;
   timer: NodeJS.Timeout | undefined;
   settled: boolean;
   resolve(result: PredictionResult): void;
@@ -160,8 +165,11 @@ export class WorkerPool {
     return this.#slots.map((s) => s.worker.pid).filter((p): p is number => p !== undefined);
   }
 
-  /** Scores a validated batch. Rejects with an AppError (503, 504, 500, 422). */
-  score(batch: ColumnBatch): Promise<PredictionResult> {
+  /**
+   * Scores a validated batch. Rejects with an AppError (503, 504, 500, 422). `background`
+   * (a shadow call) runs outside the model's shared budget, so it never holds up requests.
+   */
+  score(batch: ColumnBatch, options: { background?: boolean } = {}): Promise<PredictionResult> {
     this.#lastUsed = Date.now();
     if (this.#closed) return Promise.reject(new AppError('model_unavailable', 'This model version is shutting down.', { retryAfter: 1 }));
     if (this.#loadError) return Promise.reject(this.#unavailable());
@@ -177,6 +185,7 @@ export class WorkerPool {
         deadline: Date.now() + this.#options.timeoutMs,
         attempts: 0,
         alone: false,
+        background: options.background === true,
         timer: undefined,
         settled: false,
         resolve: (r) => {
@@ -297,8 +306,10 @@ export class WorkerPool {
         }, this.#options.maxWaitMs);
         return;
       }
+      const budget = (this.#queue[0] as Job).background ? undefined : this.#options.budget;
+      if (budget && !budget.tryAcquire(this.#wake)) return;
       const jobs = this.#takeJobs();
-      void this.#run(slot, jobs);
+      void this.#run(slot, jobs, budget);
     }
   }
 
@@ -336,7 +347,10 @@ export class WorkerPool {
     return jobs;
   }
 
-  async #run(slot: Slot, jobs: Job[]): Promise<void> {
+  /** Called by the shared budget when a slot is free again. */
+  readonly #wake = (): void => this.#pump();
+
+  async #run(slot: Slot, jobs: Job[], budget: CallBudget | undefined): Promise<void> {
     slot.busy = true;
     this.#inFlight += jobs.length;
     this.#calls++;
@@ -374,6 +388,8 @@ export class WorkerPool {
       clearTimeout(timer);
       slot.busy = false;
       this.#inFlight -= jobs.length;
+      // Other versions waiting for the budget go first, then this pool's own queue.
+      budget?.release();
       this.#pump();
     }
   }

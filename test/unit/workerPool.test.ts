@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppError } from '../../functions/errors.js';
 import type { ColumnBatch } from '../../functions/scoring/inputValidator.js';
+import { CallBudget } from '../../functions/workers/callBudget.js';
 import { WorkerPool, type PoolOptions } from '../../functions/workers/workerPool.js';
 import { fakeFactory } from '../fakes/fakeWorkers.js';
 
@@ -8,6 +9,36 @@ const options: PoolOptions = { size: 2, queueLimit: 100, timeoutMs: 1000, maxBat
 const batch = (...x: number[]): ColumnBatch => ({ rows: x.length, type: 'response', columns: { x } });
 
 describe('WorkerPool', () => {
+  it('keeps the R calls of pools sharing a budget within it, merging what waits; background calls go outside it', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const counting = () =>
+      fakeFactory({
+        delayMs: 15,
+        onCall: () => {
+          most = Math.max(most, ++inFlight);
+          setTimeout(() => inFlight--, 15);
+          return undefined;
+        },
+      });
+    const budget = new CallBudget(2);
+    const a = new WorkerPool(counting().factory, { ...options, budget });
+    const b = new WorkerPool(counting().factory, { ...options, budget });
+    await Promise.all([a.ready(), b.ready()]);
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? b : a).score(batch(i))));
+    expect(answers.map((r) => r.predictions[0])).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
+    // Four workers, but never more than the budget's two calls at once.
+    expect(most).toBe(2);
+    expect(budget.inFlight).toBe(0);
+    // A background call does not wait for the budget, nor take from it.
+    const hold = Array.from({ length: 4 }, (_, i) => a.score(batch(i)));
+    await expect(b.score(batch(7), { background: true })).resolves.toEqual({ type: 'response', predictions: [14] });
+    await Promise.all(hold);
+    expect(most).toBe(3);
+    expect(budget.inFlight).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('scores a request on a ready worker', async () => {
     const { factory } = fakeFactory();
     const pool = new WorkerPool(factory, options);
