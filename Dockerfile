@@ -12,7 +12,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --omit=optional
 COPY tsconfig.json host.json ./
 COPY functions ./functions
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev --omit=optional
+COPY scripts/buildPages.ts ./scripts/
+COPY pages ./pages
+# The pages are bundled from node_modules into dist/pages/ (esbuild's install script fetches
+# its platform binary itself when optional packages are left out).
+RUN npx tsc -p tsconfig.json && node dist/scripts/buildPages.js && npm prune --omit=dev --omit=optional
 
 FROM mcr.microsoft.com/azure-functions/node:4-node22
 COPY r-handler/apt-packages.txt /tmp/apt-packages.txt

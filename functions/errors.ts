@@ -16,6 +16,7 @@ export const errorCodes = {
   version_not_found: { status: 404, title: 'Model version not found' },
   batch_not_found: { status: 404, title: 'Batch not found' },
   input_not_found: { status: 404, title: 'Batch input not found' },
+  file_not_found: { status: 404, title: 'File not found' },
   batch_finished: { status: 409, title: 'Batch already finished' },
   alias_not_found: { status: 404, title: 'Alias not found' },
   alias_protected: { status: 409, title: 'Alias cannot be removed' },

@@ -8,6 +8,7 @@ import './http/health.js';
 import './http/models.js';
 import './http/monitoring.js';
 import './http/openapi.js';
+import './http/pages.js';
 import './http/publish.js';
 import './http/score.js';
 import './http/batches.js';

@@ -15,3 +15,5 @@ function findAppRoot(start: string): string {
 
 export const appRoot = findAppRoot(dirname(fileURLToPath(import.meta.url)));
 export const rHandlerDir = join(appRoot, 'r-handler');
+/** The built browser pages (`npm run build`: scripts/buildPages.ts), one folder per page. */
+export const pagesDir = join(appRoot, 'dist', 'pages');

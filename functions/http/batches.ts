@@ -232,14 +232,45 @@ async function toResults(request: HttpRequest, manifest: BatchManifest, body?: R
  */
 export async function getBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { manifest, status } = await loadBatch(request.params.id);
-    const body: Record<string, unknown> = { ...status, links: links(status.id) };
-    if (status.state === 'succeeded' && manifest) {
-      if (request.query.get('redirect') !== 'false') return await toResults(request, manifest, body);
-      const download = await resultsLink(request, manifest);
-      return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { ...body, links: { ...links(status.id), download: download.url }, downloadExpiresAt: download.expiresAt } };
+    const id = request.params.id;
+    if (request.query.get('redirect') !== 'false') {
+      const { manifest, status } = await loadBatch(id);
+      const body: Record<string, unknown> = { ...status, links: links(status.id) };
+      if (status.state === 'succeeded' && manifest) return await toResults(request, manifest, body);
+      return { status: 200, headers: isFinished(status.state) ? {} : { 'retry-after': '1' }, jsonBody: body };
     }
-    return { status: 200, headers: isFinished(status.state) ? {} : { 'retry-after': '1' }, jsonBody: body };
+    const body = await statusWithLinks(request, id as string);
+    const finished = isFinished(body.state as BatchStatus['state']);
+    return { status: 200, headers: body.state === 'succeeded' ? { 'cache-control': 'no-store' } : finished ? {} : { 'retry-after': '1' }, jsonBody: body };
+  } catch (err) {
+    return answerError(err, request, context);
+  }
+}
+
+/** The status GET /api/batches/{id}?redirect=false answers (a succeeded batch with its download link). */
+async function statusWithLinks(request: HttpRequest, id: string): Promise<Record<string, unknown>> {
+  const { manifest, status } = await loadBatch(id);
+  const body: Record<string, unknown> = { ...status, links: links(status.id) };
+  if (status.state !== 'succeeded' || !manifest) return body;
+  const download = await resultsLink(request, manifest);
+  return { ...body, links: { ...links(status.id), download: download.url }, downloadExpiresAt: download.expiresAt };
+}
+
+/**
+ * GET /api/batches?top=20: the most recently submitted batches (at most 100), newest first,
+ * each as GET /api/batches/{id}?redirect=false answers it.
+ */
+export async function listBatches(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  try {
+    const raw = request.query.get('top');
+    const top = raw === null ? 20 : Number(raw);
+    if (!Number.isInteger(top) || top < 1 || top > 100) {
+      throw new AppError('invalid_request', 'Query parameter "top" must be a whole number from 1 to 100.', { errors: [{ field: 'top', message: 'must be a whole number from 1 to 100', pointer: '?top' }] });
+    }
+    const ids = await batches().recentIds(top);
+    // A batch refused and deleted since it was listed is left out.
+    const found = await Promise.all(ids.map((id) => statusWithLinks(request, id).catch(() => undefined)));
+    return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { batches: found.filter((b) => b !== undefined) } };
   } catch (err) {
     return answerError(err, request, context);
   }
@@ -308,6 +339,7 @@ app.http('submitBatch', { route: 'batches', methods: ['POST'], authLevel: 'funct
 app.http('submitModelBatch', { route: 'models/{name}/batches', methods: ['POST'], authLevel: 'function', handler: submitBatchHttp });
 app.http('submitModelVersionBatch', { route: 'models/{name}/versions/{version}/batches', methods: ['POST'], authLevel: 'function', handler: submitBatchHttp });
 app.http('createBatchUpload', { route: 'batches/uploads', methods: ['POST'], authLevel: 'function', handler: createUpload });
+app.http('listBatches', { route: 'batches', methods: ['GET'], authLevel: 'function', handler: listBatches });
 app.http('getBatch', { route: 'batches/{id}', methods: ['GET'], authLevel: 'function', handler: getBatch });
 app.http('cancelBatch', { route: 'batches/{id}', methods: ['DELETE'], authLevel: 'function', handler: cancelBatch });
 app.http('getBatchResults', { route: 'batches/{id}/results', methods: ['GET'], authLevel: 'function', handler: getBatchResults });

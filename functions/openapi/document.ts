@@ -26,8 +26,8 @@ function errorResponses(...codes: number[]): Record<string, unknown> {
   return Object.fromEntries(codes.map((c) => [String(c), { description: text[c], content: problemContent }]));
 }
 
-/** A scoring request body for rows of the given JSON Schema, in every accepted form. */
-function requestBody(row: unknown, types: string[]): unknown {
+/** A scoring request body for rows of the given JSON Schema, in every accepted form, with the model's example row. */
+function requestBody(row: unknown, types: string[], example?: Record<string, unknown>): unknown {
   const type = { type: 'string', ...(types.length ? { enum: types } : {}), description: 'Prediction type; the model\'s default when absent.' };
   return {
     required: true,
@@ -46,6 +46,7 @@ function requestBody(row: unknown, types: string[]): unknown {
             { type: 'object', required: ['df'], properties: { df: { type: 'array', items: row }, type }, additionalProperties: false },
           ],
         },
+        ...(example ? { example: { data: [example] } } : {}),
       },
     },
   };
@@ -110,7 +111,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
         summary: `Score rows with ${m.name} (version ${m.version} now)`,
         security,
         parameters: [subjectParam],
-        requestBody: requestBody(row, Object.keys(m.schema.output.types)),
+        requestBody: requestBody(row, Object.keys(m.schema.output.types), m.schema.example),
         responses: scoreResponses(errorCodes),
       },
     };
@@ -122,7 +123,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       summary: 'Score rows with the default model',
       security,
       parameters: [subjectParam],
-      requestBody: requestBody(defaultRow ? { $ref: `#/components/schemas/${schemaName(defaultRow.name)}` } : anyRow, defaultRow ? Object.keys(defaultRow.schema.output.types) : []),
+      requestBody: requestBody(defaultRow ? { $ref: `#/components/schemas/${schemaName(defaultRow.name)}` } : anyRow, defaultRow ? Object.keys(defaultRow.schema.output.types) : [], defaultRow?.schema.example),
       responses: scoreResponses(errorCodes),
     },
   };
@@ -160,7 +161,16 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       responses: { '202': { description: 'Accepted: queued (rows checked), or validating (an uploaded file)', headers: { Location: { schema: { type: 'string' } } } }, ...errorResponses(400, 401, 404, 413, 415, 422, 503) },
     },
   });
-  paths['/batches'] = batchSubmit('submitBatch', []);
+  paths['/batches'] = {
+    ...batchSubmit('submitBatch', []),
+    get: {
+      operationId: 'listBatches',
+      summary: 'The most recently submitted batches, newest first, each as GET /batches/{id}?redirect=false answers it',
+      security,
+      parameters: [{ name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }],
+      responses: { '200': { description: '{"batches": [...]}' }, ...errorResponses(400, 401) },
+    },
+  };
   paths['/models/{name}/batches'] = batchSubmit('submitModelBatch', [nameParam]);
   paths['/models/{name}/versions/{version}/batches'] = batchSubmit('submitModelVersionBatch', [nameParam, versionParam]);
   paths['/batches/uploads'] = {

@@ -47,7 +47,12 @@ const paths = {
   refusal: (id: string) => `${id}/state/refusal.json`,
   assembled: (id: string) => `${id}/state/assembled`,
   results: (id: string, format: ResultFormat) => `${id}/results.${format}`,
+  // Newest first in a listing: the time counts down.
+  recent: (id: string, at: number) => `recent/${String(RECENT_EPOCH - at).padStart(14, '0')}-${id}`,
 };
+
+/** Past every time a batch is submitted at (ms): recent/ markers sort newest first. */
+const RECENT_EPOCH = 99_999_999_999_999;
 
 const CONTENT_TYPES: Record<ResultFormat, string> = { csv: 'text/csv; charset=utf-8', json: 'application/json' };
 
@@ -136,6 +141,25 @@ export class BatchStore {
       if (!isStatus(err, 409, 412)) throw err;
     }
     this.#remember(m);
+    await this.#markRecent(m.id);
+  }
+
+  /** Lists the batch among the recent ones (an empty blob whose name sorts newest first). */
+  async #markRecent(id: string): Promise<void> {
+    await this.batches.getBlockBlobClient(paths.recent(id, Date.now())).upload('', 0);
+  }
+
+  /** The ids of the most recently submitted batches, newest first (a batch listed twice: once). */
+  async recentIds(limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const page of this.batches.listBlobsFlat({ prefix: 'recent/' }).byPage({ maxPageSize: limit * 2 })) {
+      for (const item of page.segment.blobItems) {
+        const id = item.name.slice('recent/'.length + 15);
+        if (!ids.includes(id)) ids.push(id);
+        if (ids.length === limit) return ids;
+      }
+    }
+    return ids;
   }
 
   /** What an uploaded input's submit asked for, written as it is answered (create-only). */
@@ -145,6 +169,7 @@ export class BatchStore {
       conditions: { ifNoneMatch: '*' },
       blobHTTPHeaders: { blobContentType: 'application/json' },
     });
+    await this.#markRecent(sub.id);
   }
 
   async readSubmission(id: string): Promise<Submission | undefined> {

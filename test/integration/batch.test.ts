@@ -388,3 +388,24 @@ describe('asynchronous batch scoring', () => {
     expect(out.results.map((r) => r.row)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   }, 240_000);
 });
+
+describe('the list of recent batches', () => {
+  it('lists the latest batches newest first, each as its status with the results link once succeeded', async () => {
+    const submit = async (n: number) => ((await (await stack.post('/api/models/fragile/batches', { data: Array.from({ length: n }, (_, i) => car(2 + i / 10)) })).json()) as { id: string }).id;
+    const first = await submit(3);
+    const second = await submit(4);
+    const refused = await stack.post('/api/models/fragile/batches', { data: [{ wt: 'heavy', hp: 1, cyl: 4 }] });
+    expect(refused.status).toBe(422);
+    const list = async () => ((await (await stack.call('/api/batches?top=2')).json()) as { batches: (Status & { links: { download?: string } })[] }).batches;
+    await until(async () => (await list()).every((b) => b.state === 'succeeded'), 60_000, 'both batches');
+    const batches = await list();
+    // The refused submit is not a batch; the newest comes first.
+    expect(batches.map((b) => b.id)).toEqual([second, first]);
+    expect(batches[0]?.rows.total).toBe(4);
+    const download = batches[0]?.links.download as string;
+    expect((await (await fetch(download)).json()) as { results: unknown[] }).toMatchObject({ results: expect.any(Array) });
+    const bad = await stack.call('/api/batches?top=0');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('top');
+  });
+});

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('security', () => {
-  it('requires a function key on every route but health, and the master key on every one that changes models', () => {
+  it('requires a function key on every route but health and the pages, and the master key on every one that changes models', () => {
     const levels = stack.host.core.functions
       .map((f) => Object.values(f.bindings).find((b) => b.type === 'httpTrigger'))
       .filter((t): t is NonNullable<typeof t> => t !== undefined)
@@ -25,7 +25,11 @@ describe('security', () => {
     expect(levels.length).toBeGreaterThan(10);
     // Publishing runs R code on every instance; moving an alias or deleting a version changes what a name serves.
     const changesModels = (route: string) => /^(PUT|DELETE) models\//.test(route);
-    for (const [route, level] of levels) expect(level, route).toBe(route.startsWith('GET health/') ? 'anonymous' : changesModels(route) ? 'admin' : 'function');
+    // The pages are static files: what they show comes from the API, with the key the user gives them.
+    const pages = ['GET docs', 'GET docs/{*file}', 'GET console', 'GET console/{*file}'];
+    const anonymous = (route: string) => route.startsWith('GET health/') || pages.includes(route);
+    expect(levels.map(([route]) => route)).toEqual(expect.arrayContaining(pages));
+    for (const [route, level] of levels) expect(level, route).toBe(anonymous(route) ? 'anonymous' : changesModels(route) ? 'admin' : 'function');
     expect(levels.filter(([route]) => changesModels(route)).map(([route]) => route).sort()).toEqual([
       'DELETE models/{name}/aliases/{alias}',
       'DELETE models/{name}/versions/{version}',
