@@ -116,6 +116,13 @@ describe('npm start', () => {
     const history = (code: string) => fetch(`${HOST}/api/models/boston-rf/aliases/production?code=${code}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '1' }) });
     expect((await history(key as string)).status).toBe(401);
     expect((await history('local-master-key')).status).toBe(200);
+    // The pages the README names, built by npm start, without a key (they ask for one).
+    for (const page of ['docs', 'console']) {
+      const res = await fetch(`${HOST}/api/${page}/`);
+      expect(res.status, page).toBe(200);
+      expect(res.headers.get('content-type'), page).toContain('text/html');
+      expect(res.headers.get('content-security-policy'), page).toContain("script-src 'self'");
+    }
 
     started = descendants(await processes(), npmPid);
     expect(started.filter(isRWorker).length, started.map((p) => p.args).join('\n')).toBeGreaterThan(0);
