@@ -1,4 +1,4 @@
-import { isAppError, type AppError } from '../errors.js';
+import { isAppError } from '../errors.js';
 import type { LoadedVersion } from '../models/registry.js';
 import type { ModelSchema } from '../scoring/modelSchema.js';
 import type { ColumnBatch } from '../scoring/inputValidator.js';
@@ -47,6 +47,8 @@ interface Entry {
   model: string;
   version: string;
   tag: string;
+  /** What the counts are read against: the version's features and training profile. */
+  schema: ModelSchema;
   counts: VersionCounts;
   exclude: ReadonlySet<string>;
   sample: number;
@@ -94,6 +96,7 @@ export class Monitor {
         model: loaded.name,
         version: loaded.version,
         tag: loaded.tag,
+        schema,
         // A version published again keeps its counts so far (the same name, the same series).
         counts: entry?.counts ?? new VersionCounts(schema.features, schema.profile),
         exclude: new Set(schema.sensitive ?? []),
@@ -137,7 +140,7 @@ export class Monitor {
     entry.counts.observeRequest({ latencyMs, code }, now);
     if (isAppError(err) && err.code === 'invalid_input') {
       const unseen = new Map<string, number>();
-      for (const e of (err as AppError).errors) if (e.message.startsWith(UNSEEN_LEVEL_MESSAGE)) unseen.set(e.field, (unseen.get(e.field) ?? 0) + 1);
+      for (const e of err.errors) if (e.message.startsWith(UNSEEN_LEVEL_MESSAGE)) unseen.set(e.field, (unseen.get(e.field) ?? 0) + 1);
       for (const [field, n] of unseen) entry.counts.observeUnseen(field, n, now);
     }
   }
@@ -232,7 +235,7 @@ export class Monitor {
     for (const e of this.#entries.values()) {
       const buckets = e.counts.buckets(now - HOUR_MS);
       if (!buckets.some((b) => b.start >= since - BUCKET_MS)) continue;
-      const report = this.#report(e.counts.buckets(now - HOUR_MS), undefined, now - HOUR_MS, now + 1);
+      const report = this.#report(buckets, e.schema, now - HOUR_MS, now + 1);
       const props = { model: e.model, version: e.version };
       for (const f of report.features) {
         const p = { ...props, feature: f.name };
