@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { AppError } from '../errors.js';
+import { AppError, badQuery } from '../errors.js';
 import { isValidName } from '../models/names.js';
 import { routeVersions } from '../models/traffic.js';
 import { models, monitor } from '../runtime.js';
@@ -7,8 +7,6 @@ import { answerError } from './respond.js';
 
 /** Longest window a report covers: counts are kept per hour, read from every instance. */
 const MAX_WINDOW_MINUTES = 24 * 60;
-
-const badQuery = (field: string, message: string) => new AppError('invalid_request', `Query parameter "${field}" ${message}.`, { errors: [{ field, message, pointer: `?${field}` }] });
 
 /** `window`: minutes (`90`), or `15m`, `6h`; one hour when absent. */
 export function readWindow(raw: string | null): number {
@@ -36,7 +34,7 @@ export async function getMonitoring(request: HttpRequest, context: InvocationCon
     let versions: string[] | undefined;
     if (ref !== null) {
       if (!isValidName(ref)) throw badQuery('version', 'must name a version or an alias');
-      const route = index.routes[ref];
+      const route = Object.hasOwn(index.routes, ref) ? index.routes[ref] : undefined;
       versions = index.versions.includes(ref) ? [ref] : route ? routeVersions(route) : undefined;
       if (!versions) throw new AppError('version_not_found', `Model "${name}" has no version or alias "${ref}".`);
     }

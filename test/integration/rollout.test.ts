@@ -297,6 +297,7 @@ describe('input drift', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('window');
     expect((await stack.call('/api/models/cars/monitoring?version=99')).status).toBe(404);
+    expect((await stack.call('/api/models/cars/monitoring?version=constructor')).status).toBe(404);
     expect((await stack.call('/api/models/nope/monitoring')).status).toBe(404);
   });
 });
