@@ -68,6 +68,11 @@ export class AppError extends Error {
   }
 }
 
+/** The 400 for a bad query parameter, naming it (pointer `?name`). */
+export function badQuery(field: string, message: string): AppError {
+  return new AppError('invalid_request', `Query parameter "${field}" ${message}.`, { errors: [{ field, message, pointer: `?${field}` }] });
+}
+
 export function isAppError(err: unknown): err is AppError {
   return err instanceof Error && (err as { name?: string }).name === 'AppError' && typeof (err as AppError).code === 'string';
 }

@@ -9,7 +9,7 @@ import { deriveStatus, isFinished, submissionStatus, type BatchManifest, type Ba
 import { csvRowSource, jsonRowSource, type RowSource } from '../batch/rowSources.js';
 import { submitBatch, submitUpload, type Existing } from '../batch/submitBatch.js';
 import { config } from '../config.js';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, badQuery, isAppError } from '../errors.js';
 import { batches, models } from '../runtime.js';
 import { telemetry } from '../telemetry.js';
 import { parseJson, readRows } from '../scoring/requestBody.js';
@@ -232,24 +232,18 @@ async function toResults(request: HttpRequest, manifest: BatchManifest, body?: R
  */
 export async function getBatch(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const id = request.params.id;
-    if (request.query.get('redirect') !== 'false') {
-      const { manifest, status } = await loadBatch(id);
-      const body: Record<string, unknown> = { ...status, links: links(status.id) };
-      if (status.state === 'succeeded' && manifest) return await toResults(request, manifest, body);
-      return { status: 200, headers: isFinished(status.state) ? {} : { 'retry-after': '1' }, jsonBody: body };
-    }
-    const body = await statusWithLinks(request, id as string);
-    const finished = isFinished(body.state as BatchStatus['state']);
-    return { status: 200, headers: body.state === 'succeeded' ? { 'cache-control': 'no-store' } : finished ? {} : { 'retry-after': '1' }, jsonBody: body };
+    const batch = await loadBatch(request.params.id);
+    const { manifest, status } = batch;
+    if (status.state === 'succeeded' && manifest && request.query.get('redirect') !== 'false') return await toResults(request, manifest, { ...status, links: links(status.id) });
+    const headers: Record<string, string> = status.state === 'succeeded' ? { 'cache-control': 'no-store' } : isFinished(status.state) ? {} : { 'retry-after': '1' };
+    return { status: 200, headers, jsonBody: await withDownloadLink(request, batch) };
   } catch (err) {
     return answerError(err, request, context);
   }
 }
 
-/** The status GET /api/batches/{id}?redirect=false answers (a succeeded batch with its download link). */
-async function statusWithLinks(request: HttpRequest, id: string): Promise<Record<string, unknown>> {
-  const { manifest, status } = await loadBatch(id);
+/** A batch's status with its links, and a succeeded batch's short-lived download link (as ?redirect=false answers). */
+async function withDownloadLink(request: HttpRequest, { manifest, status }: Awaited<ReturnType<typeof loadBatch>>): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = { ...status, links: links(status.id) };
   if (status.state !== 'succeeded' || !manifest) return body;
   const download = await resultsLink(request, manifest);
@@ -264,12 +258,10 @@ export async function listBatches(request: HttpRequest, context: InvocationConte
   try {
     const raw = request.query.get('top');
     const top = raw === null ? 20 : Number(raw);
-    if (!Number.isInteger(top) || top < 1 || top > 100) {
-      throw new AppError('invalid_request', 'Query parameter "top" must be a whole number from 1 to 100.', { errors: [{ field: 'top', message: 'must be a whole number from 1 to 100', pointer: '?top' }] });
-    }
+    if (!Number.isInteger(top) || top < 1 || top > 100) throw badQuery('top', 'must be a whole number from 1 to 100');
     const ids = await batches().recentIds(top);
     // A batch refused and deleted since it was listed is left out.
-    const found = await Promise.all(ids.map((id) => statusWithLinks(request, id).catch(() => undefined)));
+    const found = await Promise.all(ids.map((id) => loadBatch(id).then((batch) => withDownloadLink(request, batch)).catch(() => undefined)));
     return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { batches: found.filter((b) => b !== undefined) } };
   } catch (err) {
     return answerError(err, request, context);

@@ -88,11 +88,11 @@ export class ModelRegistry {
   async #find(name: string, ref: string | undefined, point: number | undefined): Promise<{ stored: StoredVersion; route: TrafficRoute }> {
     if (!isValidName(name)) throw new AppError('model_not_found', `There is no model named "${name}".`);
     let index = await this.getIndex(name);
-    let route = index && (ref === undefined ? defaultRoute(index) : routeOfRef(index, ref));
+    let route = index && routeFor(index, ref);
     if (route === undefined) {
       // Perhaps just published: look again now rather than at the next refresh.
       index = await this.#refetchIndex(name);
-      route = index && (ref === undefined ? defaultRoute(index) : routeOfRef(index, ref));
+      route = index && routeFor(index, ref);
     }
     if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
     const version = route && (point === undefined ? primaryVersion(route) : pickVersion(route, point));
@@ -232,8 +232,8 @@ export class ModelRegistry {
     if (!old || !next) return;
     const targets = new Set<string>();
     for (const ref of [...Object.keys(next.routes), undefined]) {
-      const before = ref === undefined ? defaultRoute(old) : routeOfRef(old, ref);
-      const after = ref === undefined ? defaultRoute(next) : routeOfRef(next, ref);
+      const before = routeFor(old, ref);
+      const after = routeFor(next, ref);
       if (!before || !after || !routeVersions(before).some((v) => this.#isLoaded(name, v))) continue;
       // A version a moved alias now serves or shadows starts before requests reach it.
       for (const v of routeVersions(after)) if (!routeVersions(before).includes(v)) targets.add(v);
@@ -316,13 +316,14 @@ const RECHECK_MS = 500;
 const keyOf = (s: StoredVersion): string => `${s.name}/${s.version}@${s.tag}`;
 
 /** Routes worked out per index read (an index is replaced, never changed, when storage is read again). */
-const routesOfIndex = new WeakMap<ModelIndex, Map<string, TrafficRoute | undefined>>();
+const routesOfIndex = new WeakMap<ModelIndex, Map<string, TrafficRoute>>();
 
 /** A version (as a route of one) or an alias's route, keeping only versions that exist. */
 function routeOfRef(index: ModelIndex, ref: string): TrafficRoute | undefined {
   let routes = routesOfIndex.get(index);
   if (!routes) routesOfIndex.set(index, (routes = new Map()));
-  if (routes.has(ref)) return routes.get(ref);
+  const known = routes.get(ref);
+  if (known) return known;
   const route = computeRoute(index, ref);
   // Bounded by what an index names: its versions and aliases (a ref it does not know is not kept).
   if (route !== undefined) routes.set(ref, route);
@@ -338,6 +339,9 @@ function computeRoute(index: ModelIndex, ref: string): TrafficRoute | undefined 
   const shadow = route.shadow && index.versions.includes(route.shadow.version) ? { shadow: route.shadow } : {};
   return { versions: Object.fromEntries(versions), ...shadow };
 }
+
+/** The route a version or alias means, or with none the default route. */
+const routeFor = (index: ModelIndex, ref: string | undefined): TrafficRoute | undefined => (ref === undefined ? defaultRoute(index) : routeOfRef(index, ref));
 
 /** Where a request naming no version goes: production, then latest, then the newest version. */
 function defaultRoute(index: ModelIndex): TrafficRoute | undefined {

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { useConsole } from './context';
 import { when } from './format';
 import { ProblemView } from './ProblemView';
+import { SelectField } from './SelectField';
 import { useLoad } from './useLoad';
 import { VersionMonitor } from './VersionMonitor';
 
@@ -33,49 +34,24 @@ export function Monitoring() {
           setReads((n) => n + 1);
         }}
       >
-        <div class="field">
-          <label for="monitoring-model">Model</label>
-          <select
-            id="monitoring-model"
-            value={name}
-            onChange={(e) => {
-              setName(e.currentTarget.value);
-              setVersion('');
-            }}
-          >
-            {models.map((m) => (
-              <option key={m.name} value={m.name}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="monitoring-version">Version or alias</label>
-          <select id="monitoring-version" value={version} onChange={(e) => setVersion(e.currentTarget.value)}>
-            <option value="">every version scored</option>
-            {model.versions.map((v) => (
-              <option key={v} value={v}>
-                version {v}
-              </option>
-            ))}
-            {Object.keys(model.aliases).map((a) => (
-              <option key={`alias-${a}`} value={a}>
-                alias {a}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="monitoring-window">Window</label>
-          <select id="monitoring-window" value={span} onChange={(e) => setSpan(e.currentTarget.value)}>
-            {WINDOWS.map(([v, text]) => (
-              <option key={v} value={v}>
-                {text}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="monitoring-model"
+          label="Model"
+          value={name}
+          options={models.map((m) => m.name)}
+          onChange={(value) => {
+            setName(value);
+            setVersion('');
+          }}
+        />
+        <SelectField
+          id="monitoring-version"
+          label="Version or alias"
+          value={version}
+          options={[['', 'every version scored'], ...model.versions.map((v) => [v, `version ${v}`] as const), ...Object.keys(model.aliases).map((a) => [a, `alias ${a}`] as const)]}
+          onChange={setVersion}
+        />
+        <SelectField id="monitoring-window" label="Window" value={span} options={WINDOWS} onChange={setSpan} />
         <div class="actions">
           <button type="submit" disabled={loading}>
             {loading ? 'Reading…' : 'Refresh'}

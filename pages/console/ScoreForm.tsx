@@ -11,6 +11,7 @@ import { idPart } from './format';
 import { initialValues, rowOf, type FieldValue, type FormValues } from './formValues';
 import { Prediction } from './Prediction';
 import { ProblemView } from './ProblemView';
+import { SelectField } from './SelectField';
 import type { ScoreAnswer, VersionDescription } from './types';
 
 /** Field errors by feature name (messages joined), for the features the form has. */
@@ -68,16 +69,7 @@ export function ScoreForm({ description: d }: { description: VersionDescription 
             <FeatureField key={f.name} feature={f} id={`${base}-${idPart(f.name)}`} value={values[f.name] ?? null} error={errors.get(f.name)} onChange={set(f.name)} />
           ))}
         </div>
-        <div class="field">
-          <label for={`${base}-type`}>Prediction type</label>
-          <select id={`${base}-type`} value={type} onChange={(e) => setType(e.currentTarget.value)}>
-            {Object.keys(d.predictionTypes).map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id={`${base}-type`} label="Prediction type" value={type} options={Object.keys(d.predictionTypes)} onChange={setType} />
         <div class="actions">
           <button type="submit" disabled={busy}>
             {busy ? 'Scoring…' : 'Score'}

@@ -9,6 +9,7 @@ import { useConsole } from './context';
 import { describeRoute, when } from './format';
 import { MasterKeyForm } from './MasterKeyForm';
 import { ProblemView } from './ProblemView';
+import { SelectField } from './SelectField';
 import { bodyOf, currentRoute, formFor, routeOfBody, sameRoute, type RouteForm } from './routeForm';
 import type { AliasMove } from './types';
 
@@ -98,16 +99,7 @@ export function Traffic() {
         }}
       >
         <div class="row">
-          <div class="field">
-            <label for="traffic-model">Model</label>
-            <select id="traffic-model" value={modelName} onChange={(e) => choose(e.currentTarget.value, alias)}>
-              {models.map((m) => (
-                <option key={m.name} value={m.name}>
-                  {m.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="traffic-model" label="Model" value={modelName} options={models.map((m) => m.name)} onChange={(value) => choose(value, alias)} />
           <div class="field">
             <label for="traffic-alias">Alias</label>
             <input id="traffic-alias" list="traffic-aliases" required value={alias} aria-describedby="traffic-now" onChange={(e) => choose(modelName, e.currentTarget.value)} />
@@ -130,16 +122,7 @@ export function Traffic() {
             <label for="traffic-mode-split">versions by weight</label>
           </div>
           {form.mode === 'version' ? (
-            <div class="field">
-              <label for="traffic-version">Version</label>
-              <select id="traffic-version" value={form.version} onChange={(e) => update({ version: e.currentTarget.value })}>
-                {model.versions.map((v) => (
-                  <option key={v} value={v}>
-                    {v}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField id="traffic-version" label="Version" value={form.version} options={model.versions} onChange={(version) => update({ version })} />
           ) : (
             <div class="row">
               {model.versions.map((v) => (
@@ -159,16 +142,7 @@ export function Traffic() {
           </div>
           {form.shadow && (
             <div class="row">
-              <div class="field">
-                <label for="traffic-shadow-version">Shadow version</label>
-                <select id="traffic-shadow-version" value={form.shadowVersion} onChange={(e) => update({ shadowVersion: e.currentTarget.value })}>
-                  {model.versions.map((v) => (
-                    <option key={v} value={v}>
-                      {v}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <SelectField id="traffic-shadow-version" label="Shadow version" value={form.shadowVersion} options={model.versions} onChange={(shadowVersion) => update({ shadowVersion })} />
               <div class="field">
                 <label for="traffic-shadow-percent">Shadow percent</label>
                 <input id="traffic-shadow-percent" type="number" min="0" max="100" step="any" value={form.shadowPercent} onInput={(e) => update({ shadowPercent: e.currentTarget.value })} />
