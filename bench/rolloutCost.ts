@@ -14,6 +14,8 @@ export interface RolloutCost {
   split_ratio: number;
   logged_ratio: number;
   sampled_ratio: number;
+  /** Mean over the rounds of each run's latency percentiles, per feature. */
+  latency_ms: Record<string, { p50: number; p99: number }>;
   runs: Record<string, LoadResult[]>;
 }
 
@@ -60,6 +62,7 @@ export async function measureRolloutCost(appUrl: string, key: string, masterKey:
     split_ratio: round(rps('split') / rps('plain')),
     logged_ratio: round(rps('logged') / rps('plain')),
     sampled_ratio: round(rps('sampled') / rps('plain')),
+    latency_ms: Object.fromEntries(names.map((n) => [n, { p50: round(mean((runs[n] ?? []).map((x) => x.p50_ms)), 1), p99: round(mean((runs[n] ?? []).map((x) => x.p99_ms)), 1) }])),
     runs,
   };
 }

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 
     // After the batch: the models it publishes keep R workers (and the log its writes) busy a while.
     log('rollout cost: a 90/10 split and the prediction log against neither');
-    const rollout = await measureRolloutCost(appUrl, key, masterKey, store, seconds, Number(process.env.BENCH_ROLLOUT_ROUNDS ?? 3));
+    const rollout = await measureRolloutCost(appUrl, key, masterKey, store, seconds, Number(process.env.BENCH_ROLLOUT_ROUNDS ?? 6));
 
     log(`soak for ${soakSeconds} s`);
     const points: [number, number][] = [];
@@ -216,6 +216,8 @@ async function main(): Promise<void> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+const lat = (l: { p50: number; p99: number } | undefined) => (l ? `${l.p50} / ${l.p99}` : '');
+
 function markdown(r: any): string {
   const s = r.sync;
   return `Benchmark of ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memory_gb} GiB, Node ${r.machine.node}. Baseline: one plumber process as the replaced documents deploy it, clients without keep-alive; app: \`POST /api/score\` through the test host with its R pool; load by wrk, ${s.runs.app_r1_c1.seconds} s a run.
@@ -242,12 +244,12 @@ function markdown(r: any): string {
 | Soak (${r.memory.soak_minutes} min, 16 clients, ${r.memory.soak_requests} requests): RSS slope app / workers | ${r.memory.app_rss_slope_mb_per_min} / ${r.memory.workers_rss_slope_mb_per_min} MB/min |
 | Cold start to ready | ${r.cold_start_s} s |
 
-| Rollout features, 64 clients, 1-row requests (alternating rounds) | requests/s | against neither |
-| --- | --- | --- |
-| Neither (alias to one version, log off) | ${r.rollout.plain_rps} | 1 |
-| Alias split 90/10 over two versions | ${r.rollout.split_rps} | ${r.rollout.split_ratio} |
-| Prediction log, every request | ${r.rollout.logged_rps} | ${r.rollout.logged_ratio} |
-| Prediction log, 10% of requests | ${r.rollout.sampled_rps} | ${r.rollout.sampled_ratio} |
+| Rollout features, 64 clients, 1-row requests (${r.rollout.runs.plain?.length} alternating rounds) | requests/s | against neither | p50 / p99 ms |
+| --- | --- | --- | --- |
+| Neither (alias to one version, log off) | ${r.rollout.plain_rps} | 1 | ${lat(r.rollout.latency_ms.plain)} |
+| Alias split 90/10 over two versions | ${r.rollout.split_rps} | ${r.rollout.split_ratio} | ${lat(r.rollout.latency_ms.split)} |
+| Prediction log, every request | ${r.rollout.logged_rps} | ${r.rollout.logged_ratio} | ${lat(r.rollout.latency_ms.logged)} |
+| Prediction log, 10% of requests | ${r.rollout.sampled_rps} | ${r.rollout.sampled_ratio} | ${lat(r.rollout.latency_ms.sampled)} |
 
 Targets: 64 clients at least 10x the baseline: ${r.targets.c64_ratio_at_least_10 ? 'met' : 'missed'}; 1-client p50 within the 1-row floor + 1 ms: ${r.targets.c1_p50_within_floor_plus_1ms ? 'met' : 'missed'}; below the baseline's p50: ${r.targets.c1_p50_below_baseline ? 'met' : 'missed'}; batch at least 30% of R's rows/s: ${r.targets.batch_at_least_30_percent_of_r ? 'met' : 'missed'}.
 `;

@@ -50,6 +50,11 @@ export interface Config {
   microBatchMaxRows: number;
   /** Longest a request waits for others to merge with, and only under load. */
   microBatchMaxWaitMs: number;
+  /**
+   * Longest a minor version of a split (under half its model's recent rows) holds its
+   * requests to merge them while the model's other versions are busy; 0: never.
+   */
+  splitMaxHoldMs: number;
   /** Models whose requests are never merged (as with "microBatch": false in model.json). */
   microBatchOff: string[];
   maxBodyBytes: number;
@@ -186,6 +191,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     showRErrors: bool('SHOW_R_ERRORS', false),
     microBatchMaxRows: int('MICRO_BATCH_MAX_ROWS', 1000, 1),
     microBatchMaxWaitMs: int('MICRO_BATCH_MAX_WAIT_MS', 1, 0, 1000),
+    splitMaxHoldMs: int('SPLIT_MAX_HOLD_MS', 50, 0, 1000),
     microBatchOff: list('MICRO_BATCH_OFF', []),
     maxBodyBytes: int('MAX_BODY_BYTES', 4 * 1024 * 1024, 1024),
     maxRows: int('MAX_ROWS', 10_000, 1),

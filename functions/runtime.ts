@@ -46,7 +46,7 @@ export function models(): ModelRegistry {
           maxWaitMs: c.microBatchMaxWaitMs,
           observer: poolTelemetry(name, dir),
           retryAfterSeconds: 1,
-          budget: budgets.get(name) ?? budgets.set(name, new CallBudget(c.workersPerModel)).get(name),
+          budget: budgets.get(name) ?? budgets.set(name, new CallBudget(c.workersPerModel, { maxHoldMs: c.splitMaxHoldMs })).get(name),
         }),
     });
   }

@@ -243,6 +243,7 @@ var appSettings = [
   { name: 'SCORE_QUEUE_LIMIT', value: '128' }
   { name: 'MICRO_BATCH_MAX_ROWS', value: '1000' }
   { name: 'MICRO_BATCH_MAX_WAIT_MS', value: '1' }
+  { name: 'SPLIT_MAX_HOLD_MS', value: '50' }
   { name: 'MICRO_BATCH_OFF', value: '' }
   { name: 'MAX_BODY_BYTES', value: '4194304' }
   { name: 'MAX_ROWS', value: '10000' }

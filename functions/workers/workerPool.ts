@@ -1,4 +1,4 @@
-import type { CallBudget } from './callBudget.js';
+import type { BudgetClaimant, CallBudget } from './callBudget.js';
 import { AppError } from '../errors.js';
 import type { ColumnBatch } from '../scoring/inputValidator.js';
 import { encodeCall, splitPredictions, type PredictionResult } from './scoreCall.js';
@@ -113,6 +113,7 @@ export class WorkerPool {
   #lastUsed = Date.now();
   #inFlight = 0;
   #waitTimer: NodeJS.Timeout | undefined;
+  #wakeAt = 0;
   #calls = 0;
   #rowsScored = 0;
 
@@ -213,6 +214,7 @@ export class WorkerPool {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#waitTimer);
+    this.#options.budget?.withdraw(this.#claimant);
     for (const job of this.#queue.splice(0)) {
       job.reject(new AppError('model_unavailable', 'This model version was shut down.', { retryAfter: 1 }));
     }
@@ -299,18 +301,38 @@ export class WorkerPool {
     while (this.#queue.length > 0) {
       const slot = this.#slots.find((s) => s.ready && !s.busy && !s.retired);
       if (!slot) return;
-      if (!waited && this.#shouldWait()) {
-        this.#waitTimer ??= setTimeout(() => {
-          this.#waitTimer = undefined;
-          this.#pump(true);
-        }, this.#options.maxWaitMs);
+      const budget = (this.#queue[0] as Job).background ? undefined : this.#options.budget;
+      const hold = this.#holdMs();
+      if (hold > 0 || (!waited && this.#shouldWait())) {
+        this.#pumpIn(Math.max(hold, this.#options.maxWaitMs ?? 0));
         return;
       }
-      const budget = (this.#queue[0] as Job).background ? undefined : this.#options.budget;
-      if (budget && !budget.tryAcquire(this.#wake)) return;
+      if (budget && !budget.tryAcquire(this.#claimant)) return;
       const jobs = this.#takeJobs();
       void this.#run(slot, jobs, budget);
     }
+  }
+
+  /** How long a minor version should hold its rows to merge more (see CallBudget.holdMs). */
+  #holdMs(): number {
+    const head = this.#queue[0] as Job | undefined;
+    const budget = this.#options.budget;
+    if (!head || !budget || head.background || head.alone || this.#options.maxBatchRows <= 1) return 0;
+    const hold = budget.holdMs(this.#claimant, this.#claimant.waitingRows(), performance.now() - head.enqueuedAt);
+    if (hold > 0) budget.unclaim(this.#claimant);
+    return hold;
+  }
+
+  /** Pumps again in `ms` (waiting to merge), or sooner if already due sooner. */
+  #pumpIn(ms: number): void {
+    const at = performance.now() + ms;
+    if (this.#waitTimer && this.#wakeAt <= at) return;
+    clearTimeout(this.#waitTimer);
+    this.#wakeAt = at;
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = undefined;
+      this.#pump(true);
+    }, ms);
   }
 
   /** Under load (a call in flight) and with room left in a merged call, wait for more rows. */
@@ -347,14 +369,35 @@ export class WorkerPool {
     return jobs;
   }
 
-  /** Called by the shared budget when a slot is free again. */
-  readonly #wake = (): void => this.#pump();
+  /** This pool as it waits for the shared budget: its queue's rows and age, and what it does with a slot. */
+  readonly #claimant: BudgetClaimant = {
+    waitingRows: () => {
+      let rows = 0;
+      for (const job of this.#queue) rows += job.batch.rows;
+      return rows;
+    },
+    oldestWaitMs: () => (this.#queue.length === 0 ? 0 : performance.now() - (this.#queue[0] as Job).enqueuedAt),
+    granted: () => {
+      const budget = this.#options.budget as CallBudget;
+      const slot = this.#slots.find((s) => s.ready && !s.busy && !s.retired);
+      const hold = this.#holdMs();
+      if (!slot || this.#queue.length === 0 || this.#closed || hold > 0) {
+        budget.release();
+        if (hold > 0) this.#pumpIn(hold);
+      } else {
+        void this.#run(slot, this.#takeJobs(), budget);
+      }
+    },
+  };
 
   async #run(slot: Slot, jobs: Job[], budget: CallBudget | undefined): Promise<void> {
     slot.busy = true;
     this.#inFlight += jobs.length;
     this.#calls++;
-    for (const j of jobs) this.#rowsScored += j.batch.rows;
+    let rows = 0;
+    for (const j of jobs) rows += j.batch.rows;
+    this.#rowsScored += rows;
+    budget?.started(this.#claimant, rows);
     const deadline = Math.min(...jobs.map((j) => j.deadline));
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
@@ -388,8 +431,8 @@ export class WorkerPool {
       clearTimeout(timer);
       slot.busy = false;
       this.#inFlight -= jobs.length;
-      // Other versions waiting for the budget go first, then this pool's own queue.
-      budget?.release();
+      // The slot goes to the pool sharing the budget that should go next (this one, maybe).
+      budget?.release(this.#claimant);
       this.#pump();
     }
   }

@@ -39,6 +39,40 @@ describe('WorkerPool', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('merges the minor version of a split as the major one under load, and holds it no longer than maxHoldMs', async () => {
+    /** 24 clients in a closed loop, every tenth request to the minor pool; its rows per call and its slowest answer. */
+    const run = async (maxHoldMs: number) => {
+      const budget = new CallBudget(2, { maxHoldMs });
+      const major = fakeFactory({ delayMs: 10 });
+      const minor = fakeFactory({ delayMs: 10 });
+      const a = new WorkerPool(major.factory, { ...options, maxWaitMs: 1, budget });
+      const b = new WorkerPool(minor.factory, { ...options, maxWaitMs: 1, budget });
+      await Promise.all([a.ready(), b.ready()]);
+      let slowest = 0;
+      await Promise.all(
+        Array.from({ length: 24 }, async (_, c) => {
+          for (let k = 0; k < 40; k++) {
+            const toMinor = (c + k) % 10 === 0;
+            const started = performance.now();
+            const answer = await (toMinor ? b : a).score(batch(c * 100 + k));
+            expect(answer.predictions).toEqual([(c * 100 + k) * 2]);
+            if (toMinor) slowest = Math.max(slowest, performance.now() - started);
+          }
+        }),
+      );
+      const rows = minor.workers.flatMap((w) => w.calls);
+      await Promise.all([a.close(), b.close()]);
+      return { meanRows: rows.reduce((x, y) => x + y, 0) / rows.length, slowest };
+    };
+    const held = await run(80);
+    const unheld = await run(0);
+    // Without holding, the minor pool calls R with the one or two rows it has.
+    expect(unheld.meanRows).toBeLessThan(4);
+    expect(held.meanRows).toBeGreaterThan(2 * unheld.meanRows);
+    // Held at most 80 ms, then behind calls of 10 ms (and a busy machine's late timers).
+    expect(held.slowest).toBeLessThan(80 + 100);
+  });
+
   it('scores a request on a ready worker', async () => {
     const { factory } = fakeFactory();
     const pool = new WorkerPool(factory, options);
