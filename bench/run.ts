@@ -215,9 +215,9 @@ async function main(): Promise<void> {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const lat = (l: { p50: number; p99: number } | undefined) => (l ? `${l.p50} / ${l.p99}` : '');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function markdown(r: any): string {
   const s = r.sync;
   return `Benchmark of ${r.date.slice(0, 10)} on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memory_gb} GiB, Node ${r.machine.node}. Baseline: one plumber process as the replaced documents deploy it, clients without keep-alive; app: \`POST /api/score\` through the test host with its R pool; load by wrk, ${s.runs.app_r1_c1.seconds} s a run.
