@@ -27,9 +27,10 @@ const DECAY = 1 - 1 / 64;
  * An R call costs about the same whatever its rows (1.5 ms for 1 row of the sample random
  * forest, 2 ms for 100), so under load each version's calls should carry as many rows as
  * the model's would: a minor version (the 10% of a split) holds its requests while the
- * others' calls merge more, until they make a call as large (`holdMs`), at most `maxHoldMs`. A freed slot goes straight to the
- * pool that should go next: one whose oldest request has waited `maxHoldMs`, else the one
- * with the most rows waiting (the pool releasing it included).
+ * others' calls merge more, until they make a call as large (`holdMs`), at most
+ * `maxHoldMs`. A freed slot goes straight to the pool that should go next: one whose
+ * oldest request has waited `maxHoldMs`, else the one with the most rows waiting (the pool
+ * releasing it included).
  */
 export class CallBudget {
   readonly size: number;
