@@ -3,14 +3,12 @@
 // The app's own pure types, shared rather than restated (type-only: nothing of them is bundled).
 import type { Feature, FeatureType, OutputType as SchemaOutputType } from '../../functions/scoring/modelSchema.js';
 import type { VersionReport as AppVersionReport } from '../../functions/monitoring/liveCounts.js';
+import type { TrafficRoute } from '../../functions/models/traffic.js';
+import type { AliasMove as AppAliasMove } from '../../functions/storage/modelStore.js';
+import type { BatchStatus as AppBatchStatus } from '../../functions/batch/batchState.js';
 
-export type { Feature, FeatureType };
+export type { Feature, FeatureType, TrafficRoute };
 export type { BinReport, FeatureReport, ShadowReport, TimelinePoint } from '../../functions/monitoring/liveCounts.js';
-
-export interface TrafficRoute {
-  versions: Record<string, number>;
-  shadow?: { version: string; percent: number };
-}
 
 /** GET /api/models: one entry of `models`. */
 export interface ModelSummary {
@@ -65,33 +63,15 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-/** PUT /api/models/{name}/aliases/{alias}: 200. */
-export interface AliasMove {
+/** PUT /api/models/{name}/aliases/{alias}: 200, the app's record of the move with the model's name. */
+export interface AliasMove extends AppAliasMove {
   name: string;
-  alias: string;
-  from: string | null;
-  to: string | null;
-  traffic?: TrafficRoute;
-  at: string;
-  by: string;
 }
 
-export type BatchState = 'validating' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type { BatchState } from '../../functions/batch/batchState.js';
 
-/** GET /api/batches/{id}?redirect=false, and each entry of GET /api/batches. */
-export interface BatchStatus {
-  id: string;
-  state: BatchState;
-  model: { name: string; version: string };
-  type: string;
-  rows: { total: number | null; done: number; failed: number };
-  chunks: { total: number | null; done: number; failed: number; pending: number | null };
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  errors: { chunk: number; rows: { from: number; to: number }; attempts: number; reason: string; requestId?: string }[];
-  problem?: Problem;
+/** GET /api/batches/{id}?redirect=false, and each entry of GET /api/batches: the app's status with its links. */
+export interface BatchStatus extends AppBatchStatus {
   links: { self: string; results: string; download?: string };
 }
 
