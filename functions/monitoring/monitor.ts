@@ -212,6 +212,15 @@ export class Monitor {
     return this.#flushing;
   }
 
+  /**
+   * Writes everything counted until now. A write already under way may have read the
+   * counts before the latest requests, so it is waited out and followed by one more.
+   */
+  async flushAll(): Promise<void> {
+    await this.#flushing?.catch(() => undefined);
+    await this.flush();
+  }
+
   async #flush(): Promise<void> {
     const now = Date.now();
     const from = Math.floor(this.#unwrittenFrom / BUCKET_MS) * BUCKET_MS;
@@ -257,7 +266,7 @@ export class Monitor {
    * then every instance's are read and merged, per version (only `only`'s, when given).
    */
   async report(name: string, only: string[] | undefined, windowMs: number): Promise<MonitoringReport> {
-    await this.flush();
+    await this.flushAll();
     const to = Date.now() + 1;
     const from = to - windowMs;
     const byVersion = await this.#o.store.read(name, from, to);
@@ -281,7 +290,7 @@ export class Monitor {
     clearInterval(this.#timer);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-    await Promise.race([Promise.allSettled([this.flush(), this.#o.log.close(deadlineMs)]), deadline]);
+    await Promise.race([Promise.allSettled([this.flushAll(), this.#o.log.close(deadlineMs)]), deadline]);
     clearTimeout(timer);
   }
 }

@@ -9,6 +9,8 @@ export interface FakeBehaviour {
   loadFails?: boolean;
   /** Milliseconds before ready() resolves. */
   startMs?: number;
+  /** ready() resolves only once this has (after startMs): a worker that starts when the test says. */
+  startGate?: Promise<void>;
 }
 
 export interface FakeWorker extends Worker {
@@ -35,7 +37,7 @@ export function fakeFactory(behaviour: FakeBehaviour = {}) {
       ready: () =>
         behaviour.loadFails
           ? Promise.reject(new ModelLoadError('the model failed to load: bad rds'))
-          : new Promise<void>((resolve) => setTimeout(resolve, behaviour.startMs ?? 0)),
+          : new Promise<void>((resolve) => setTimeout(resolve, behaviour.startMs ?? 0)).then(() => behaviour.startGate),
       score: (text, signal) =>
         new Promise<RHandlerReply>((resolve, reject) => {
           const body = JSON.parse(text) as { type: string; columns: { x: number[] } };

@@ -23,8 +23,27 @@ export async function listening(pid: number): Promise<string[]> {
   return out;
 }
 
-/** The running R handler processes (plumber or pool workers) whose command line matches. */
+/**
+ * The running R handler processes (plumber or pool workers) whose command line matches.
+ * Other test runs on the same machine have R workers too: a test that kills workers, or
+ * checks all of them, narrows the pattern to its own app's with workerPattern().
+ */
 export async function rWorkerPids(pattern = '(main|worker).R.*--model'): Promise<number[]> {
   const { stdout } = await execa('pgrep', ['-f', pattern], { reject: false });
   return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** A string matched as itself in a pgrep (extended) regular expression. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A pattern for rWorkerPids matching the R workers of one app only: theirs are started with
+ * `--model <MODEL_CACHE_DIR>/<name>/<version>-<tag>`. `script` is worker.R (pipes), main.R
+ * (plumber) or either.
+ */
+export function workerPattern(modelCacheDir: string, options: { name?: string; version?: string; script?: 'worker' | 'main' } = {}): string {
+  const script = options.script ? `${options.script}[.]R` : '(main|worker)[.]R';
+  const version = options.version === undefined ? '' : `/${escapeRegExp(options.version)}-`;
+  const name = options.name === undefined ? '/' : `/${escapeRegExp(options.name)}${version || '/'}`;
+  return `${script} .*--model ${escapeRegExp(modelCacheDir)}${name}`;
 }

@@ -11,6 +11,8 @@ export interface Stack {
   azurite: Azurite;
   host: TestHost;
   store: ModelStore;
+  /** Where this app keeps its models (its R workers' --model paths start here: see workerPattern()). */
+  modelCacheDir: string;
   /** fetch against the host, with the function key unless `key: null`. */
   call(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
   post(path: string, body: unknown, init?: RequestInit & { key?: string | null }): Promise<Response>;
@@ -21,13 +23,14 @@ export async function startStack(settings: Record<string, string> = {}): Promise
   const azurite = await startAzurite();
   const store = ModelStore.fromConnectionString(azurite.connectionString, 'models');
   await publishSamples(store);
+  const modelCacheDir = settings.MODEL_CACHE_DIR ?? (await mkdtemp(join(tmpdir(), 'model-cache-')));
   const host = await startTestHost({
     settings: {
       AzureWebJobsStorage: azurite.connectionString,
       DEFAULT_MODEL: 'boston-rf',
       R_WORKERS: '2',
-      MODEL_CACHE_DIR: await mkdtemp(join(tmpdir(), 'model-cache-')),
       ...settings,
+      MODEL_CACHE_DIR: modelCacheDir,
     },
   });
   const call = (path: string, init: RequestInit & { key?: string | null } = {}) => {
@@ -40,6 +43,7 @@ export async function startStack(settings: Record<string, string> = {}): Promise
     azurite,
     host,
     store,
+    modelCacheDir,
     call,
     post: (path, body, init = {}) =>
       call(path, {

@@ -1,3 +1,5 @@
+import { waitFor } from './waitFor.js';
+
 /** Concurrent clients sending the same request in a loop until stopped, recording each answer. */
 export interface TrafficResult {
   statuses: number[];
@@ -38,10 +40,7 @@ export function startTraffic(send: () => Promise<Response>, clients: number): { 
   };
 }
 
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** waitFor (./waitFor.ts) with its arguments in a row, as the older tests call it. */
+export function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  return waitFor(condition, { timeoutMs, what });
 }

@@ -37,15 +37,15 @@ describe('model lifecycle over HTTP', () => {
 
   it('promotes and rolls back under load: no failed request, every answer names the version that served it', async () => {
     const traffic = startTraffic(() => stack.post('/api/models/boston-rf/score', { data: [row] }), 8);
-    await until(() => traffic.sent() > 50, 20_000, 'traffic');
+    await until(() => traffic.sent() > 50, 30_000, 'traffic');
     const promoted = await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '2' });
     expect(promoted.status).toBe(200);
     expect(await promoted.json()).toMatchObject({ name: 'boston-rf', alias: 'production', from: '1', to: '2', by: 'master key' });
-    await until(() => traffic.seen().versions.slice(-20).every((v) => v === '2') && traffic.seen().versions.length > 100, 20_000, 'version 2 to serve');
+    await until(() => traffic.seen().versions.slice(-20).every((v) => v === '2') && traffic.seen().versions.length > 100, 30_000, 'version 2 to serve');
     const rolledBack = await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '1' });
     expect(rolledBack.status).toBe(200);
     const before = traffic.sent();
-    await until(() => traffic.sent() > before + 50 && traffic.seen().versions.slice(-20).every((v) => v === '1'), 20_000, 'version 1 to serve again');
+    await until(() => traffic.sent() > before + 50 && traffic.seen().versions.slice(-20).every((v) => v === '1'), 30_000, 'version 1 to serve again');
     const result = await traffic.stop();
     expect(result.errors).toEqual([]);
     expect(new Set(result.statuses)).toEqual(new Set([200]));
@@ -60,7 +60,7 @@ describe('model lifecycle over HTTP', () => {
       ['production', '2', '1'],
     ]);
     expect(Date.parse(history.history[1]?.at as string)).toBeGreaterThanOrEqual(Date.parse(history.history[0]?.at as string));
-  });
+   }, 120_000);
 
   it('refuses to move an alias to a version that does not exist, or to remove latest', async () => {
     expect((await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '9' })).status).toBe(404);
@@ -78,16 +78,16 @@ describe('model lifecycle over HTTP', () => {
     expect(inUse.status).toBe(409);
     expect(((await inUse.json()) as { code: string; detail: string }).detail).toContain('"staging"');
     // Version 2 serves through its alias, so it has workers.
-    await until(async () => ((await (await stack.post('/api/models/boston-rf/versions/staging/score', { data: [row] })).json()) as { model?: { version: string } }).model?.version === '2', 10_000, 'staging to serve version 2');
+    await until(async () => ((await (await stack.post('/api/models/boston-rf/versions/staging/score', { data: [row] })).json()) as { model?: { version: string } }).model?.version === '2', 30_000, 'staging to serve version 2');
     expect((await admin('/api/models/boston-rf/aliases/staging', 'DELETE')).status).toBe(204);
     expect((await admin('/api/models/boston-rf/versions/2', 'DELETE')).status).toBe(204);
-    await until(async () => (await stack.call('/api/models/boston-rf/versions/2')).status === 404, 10_000, 'version 2 to be gone');
-    await until(async () => ((await (await stack.call('/api/models/boston-rf')).json()) as { versions: string[] }).versions.join() === '1,3', 10_000, 'the versions to be 1 and 3');
+    await until(async () => (await stack.call('/api/models/boston-rf/versions/2')).status === 404, 30_000, 'version 2 to be gone');
+    await until(async () => ((await (await stack.call('/api/models/boston-rf')).json()) as { versions: string[] }).versions.join() === '1,3', 30_000, 'the versions to be 1 and 3');
     // Its R workers stop.
-    await until(async () => !((await (await fetch(`${stack.host.url}/api/health/ready`)).json()) as { models: { version: string }[] }).models.some((m) => m.version === '2'), 15_000, 'version 2 workers to stop');
+    await until(async () => !((await (await fetch(`${stack.host.url}/api/health/ready`)).json()) as { models: { version: string }[] }).models.some((m) => m.version === '2'), 30_000, 'version 2 workers to stop');
     const moves = ((await (await stack.call('/api/models/boston-rf/history')).json()) as { history: { alias: string; to: string | null }[] }).history;
     expect(moves.at(-1)).toMatchObject({ alias: 'staging', to: null });
-  });
+   }, 150_000);
 
   it('publishes a version over HTTP with the master key: describe runs in the app, 201 with the description, 409 again, 422 with R\'s reason', async () => {
     const dir = join(sampleModelsDir, 'penguins-rf');

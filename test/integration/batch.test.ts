@@ -8,6 +8,7 @@ import { sampleModelsDir } from '../../scripts/samples.js';
 import { rPredict, rRecords } from '../helpers/r.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { until } from '../helpers/traffic.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 interface Status {
   id: string;
@@ -92,6 +93,27 @@ async function poisoned(): Promise<{ batch: string; chunk: number }[]> {
   if (!(await poison.exists())) return [];
   const peeked = await poison.peekMessages({ numberOfMessages: 32 });
   return peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { batch: string; chunk: number });
+}
+
+/**
+ * Waits until the host has handled every message of both batch queues: none left (a
+ * message taken but not yet deleted still counts) and no invocation running.
+ */
+async function allMessagesHandled(what: string, timeoutMs = 45_000): Promise<void> {
+  const queues = QueueServiceClient.fromConnectionString(stack.azurite.connectionString);
+  const left = async (name: string) => {
+    const q = queues.getQueueClient(name);
+    return (await q.exists()) ? ((await q.getProperties()).approximateMessagesCount ?? 0) : 0;
+  };
+  let seen = '';
+  await waitFor(
+    async () => {
+      const [chunks, jobs] = [await left('batch-chunks'), await left('batch-jobs')];
+      seen = `batch-chunks ${chunks}, batch-jobs ${jobs}, invocations running: ${stack.host.queues.busy}`;
+      return chunks === 0 && jobs === 0 && !stack.host.queues.busy;
+    },
+    { timeoutMs, what, last: () => seen },
+  );
 }
 
 async function results(id: string): Promise<Results> {
@@ -286,10 +308,10 @@ describe('asynchronous batch scoring', () => {
     ]);
     const out = await results(body.id as string);
     expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
-    // Not retried: its message was consumed, so nothing of it waits in the queue or its poison queue.
-    await new Promise((r) => setTimeout(r, 4000));
-    const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks');
-    expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+    // Not retried: its message was consumed, so nothing of it waits in the queue or its poison
+    // queue. (The queue's count includes messages taken but not deleted, which a failed try
+    // leaves there: it reaches 0 only if every message was deleted.)
+    await allMessagesHandled('the chunk messages to be deleted');
     expect((await poisoned()).map((m) => m.batch)).not.toContain(body.id);
   });
 
@@ -309,13 +331,13 @@ describe('asynchronous batch scoring', () => {
     expect(done.chunks).toEqual({ total: 3, done: 2, failed: 1, pending: 0 });
     expect(done.errors).toEqual([{ chunk: 1, rows: { from: 2, to: 3 }, attempts: 5, reason: expect.stringContaining('worker_failed'), requestId: expect.any(String) }]);
     // The host moves the message to the poison queue just after the fifth failure is recorded.
-    await until(async () => (await poisoned()).some((m) => m.batch === body.id), 10_000, 'the poison message');
+    await until(async () => (await poisoned()).some((m) => m.batch === body.id), 30_000, 'the poison message');
     expect(await poisoned()).toContainEqual(expect.objectContaining({ batch: body.id, chunk: 1 }));
     const out = await results(body.id as string);
     expect(out.results.map((r) => r.row)).toEqual([0, 1, 4]);
   });
 
-  it('cancels a batch: chunks not started are skipped', async () => {
+  it('cancels a batch: chunks not started are skipped', { timeout: 120_000 }, async () => {
     const { body } = await submit('/api/models/sleepy/batches?chunkSize=1', { data: Array.from({ length: 40 }, (_, i) => car(2 + i / 10)) });
     await until(async () => (await status(body.id as string)).chunks.done >= 1, 30_000, 'the first chunk');
     const cancelled = await stack.call(`/api/batches/${body.id}`, { method: 'DELETE' });
@@ -323,15 +345,10 @@ describe('asynchronous batch scoring', () => {
     const atCancel = ((await cancelled.json()) as Status);
     expect(atCancel.state).toBe('cancelled');
     // Chunks already taken from the queue (at most host.json's batchSize + newBatchThreshold
-    // = 12) finish; on a busy machine that can take a few seconds. Then nothing moves.
-    let settled = await status(body.id as string);
-    await until(async () => {
-      await new Promise((r) => setTimeout(r, 2000));
-      const now = await status(body.id as string);
-      const still = now.chunks.done === settled.chunks.done;
-      settled = now;
-      return still;
-    }, 30_000, 'the chunks in flight to finish');
+    // = 12) finish; every other message is skipped. Once every message is handled, nothing
+    // can move any more.
+    await allMessagesHandled("the cancelled batch's messages to be handled", 90_000);
+    const settled = await status(body.id as string);
     expect(settled.state).toBe('cancelled');
     expect(settled.chunks.done).toBeLessThanOrEqual(atCancel.chunks.done + 12);
     expect(settled.chunks.done).toBeLessThan(40);

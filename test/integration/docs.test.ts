@@ -124,7 +124,7 @@ describe('the API reference page', () => {
       await withScreenshot(page, 'docs-try-it', async () => {
         await op.locator('.opblock-summary-control').click();
         // Deep linking: the open operation is in the address.
-        await expect.poll(() => new URL(page.url()).hash).toMatch(/^#\/[^/]+\/score_boston_rf$/);
+        await expect.poll(() => new URL(page.url()).hash, { timeout: 15_000 }).toMatch(/^#\/[^/]+\/score_boston_rf$/);
         await op.getByRole('button', { name: 'Try it out' }).click();
         // The example body comes from the model's typed row schema.
         const body = await op.locator('textarea.body-param__text').inputValue();
@@ -166,7 +166,7 @@ describe('the API reference page', () => {
         // Logged out again, with the dialog still there for the right key.
         await authorize(page, stack.host.functionKey);
         await expect.poll(() => page.locator('.opblock').count(), { timeout: 15_000 }).toBe((await operations()).length);
-        await expect.poll(() => page.locator('.opblock.is-open .opblock-summary-path').getAttribute('data-path')).toBe('/models/boston-rf/score');
+        await expect.poll(() => page.locator('.opblock.is-open .opblock-summary-path').getAttribute('data-path'), { timeout: 15_000 }).toBe('/models/boston-rf/score');
       });
     } finally {
       await page.close();

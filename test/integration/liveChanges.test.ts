@@ -1,10 +1,11 @@
-import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishDir, sampleModelsDir } from '../../scripts/samples.js';
-import { listening, rWorkerPids } from '../helpers/processes.js';
+import { listening, rWorkerPids, workerPattern } from '../helpers/processes.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startTraffic, until } from '../helpers/traffic.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const row = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
 
@@ -47,17 +48,24 @@ describe('models changing under traffic', () => {
     expect(result.versions.slice(firstTwo + 8).every((v) => v === '2')).toBe(true);
     expect(new Set(result.predictions.slice(0, 5)).size).toBe(1);
     expect(result.predictions.at(-1)).not.toEqual(result.predictions[0]);
-    await until(async () => !(await loadedVersions('housing')).includes('1'), 20_000, 'version 1 to stop when idle');
+    await until(async () => !(await loadedVersions('housing')).includes('1'), 30_000, 'version 1 to stop when idle');
   });
 
   it('has its plumber workers listen on 127.0.0.1 only', async () => {
-    const pids = await rWorkerPids('main.R.*--model');
+    // This app's workers (other test runs on the machine have theirs), once each listens.
+    const pids = await rWorkerPids(workerPattern(stack.modelCacheDir, { script: 'main' }));
     expect(pids.length).toBeGreaterThan(0);
+    let checked = 0;
     for (const pid of pids) {
-      const sockets = await listening(pid);
-      expect(sockets.length).toBeGreaterThan(0);
-      expect(sockets.every((s) => s.startsWith('127.0.0.1:'))).toBe(true);
+      let sockets: string[] = [];
+      // A worker of a version being stopped may exit meanwhile: it listens nowhere any more.
+      const gone = () => !existsSync(`/proc/${pid}`);
+      await waitFor(async () => gone() || (sockets = await listening(pid).catch(() => [])).length > 0, { what: `R worker ${pid} to listen` });
+      if (gone()) continue;
+      checked++;
+      expect(sockets.every((s) => s.startsWith('127.0.0.1:')), sockets.join(', ')).toBe(true);
     }
+    expect(checked).toBeGreaterThan(0);
   });
 
   it('loses no request when an R worker is killed mid-traffic', async () => {
@@ -69,8 +77,8 @@ describe('models changing under traffic', () => {
       await until(() => traffic.sent() > (kill + 1) * 30, 30_000, 'traffic');
       let pid: number | undefined;
       await until(async () => {
-        const { stdout } = await execa('pgrep', ['-f', '(main|worker).R.*--model .*boston-rf'], { reject: false });
-        pid = stdout.split('\n').filter(Boolean).map(Number).find((p) => !killed.has(p));
+        // This app's boston-rf workers only: other test runs on the machine have theirs.
+        pid = (await rWorkerPids(workerPattern(stack.modelCacheDir, { name: 'boston-rf' }))).find((p) => !killed.has(p));
         return pid !== undefined;
       }, 30_000, 'a live worker to kill');
       killed.add(pid as number);
@@ -85,6 +93,6 @@ describe('models changing under traffic', () => {
     await until(async () => {
       const r = (await (await stack.call('/api/health/ready')).json()) as { models: { name: string; readyWorkers: number }[] };
       return r.models.find((m) => m.name === 'boston-rf')?.readyWorkers === 2;
-    }, 30_000, 'the pool back to full size');
-  });
+    }, 60_000, 'the pool back to full size');
+  }, 120_000);
 });

@@ -93,7 +93,7 @@ describe('R users', () => {
       expect(answer.detail).toBe('The model could not score these rows.');
       expect(JSON.stringify(answer)).not.toContain('negative weight');
       expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
-      await until(() => logged.some((l) => l.includes(answer.requestId as string)), 5000, 'the log line');
+      await until(() => logged.some((l) => l.includes(answer.requestId as string)), 30_000, 'the log line');
       const line = logged.find((l) => l.includes(answer.requestId as string));
       expect(line).toContain('R: cannot score a car of negative weight');
     } finally {

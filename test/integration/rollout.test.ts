@@ -7,16 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot } from '../../functions/paths.js';
 import { publishModel } from '../../scripts/publish.js';
 import { publishDir, sampleModelsDir } from '../../scripts/samples.js';
+import { heldModel, type Held } from '../helpers/held.js';
 import { startHostProcess } from '../helpers/hostProcess.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { until } from '../helpers/traffic.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 /**
  * Safe rollouts against real Azurite and R: an alias split by weight, sticky subjects, shadow
- * versions that sleep or fail, the prediction log through a storage outage, input drift, and
+ * versions that hang or fail, the prediction log through a storage outage, input drift, and
  * two instances' counts merged.
  */
 let stack: Stack;
+/** Version 3 of cars scores only when the test lets it (test/fixtures/held-score.R). */
+let held: Held;
 const lm = join(sampleModelsDir, 'mtcars-lm');
 const penguins = join(sampleModelsDir, 'penguins-rf');
 const car = { wt: 2.62, hp: 110, cyl: 6 };
@@ -87,10 +91,11 @@ async function penguinRows(): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ MONITORING_FLUSH_MS: '300', PREDICTION_LOG_FLUSH_MS: '200', PREDICTION_LOG_BUFFER_BYTES: '30000', DRIFT_MIN_ROWS: '50', R_WORKERS: '1', MODEL_REFRESH_MS: '300' });
+  held = await heldModel();
+  stack = await startStack({ MONITORING_FLUSH_MS: '300', PREDICTION_LOG_FLUSH_MS: '200', PREDICTION_LOG_BUFFER_BYTES: '30000', DRIFT_MIN_ROWS: '50', R_WORKERS: '1', MODEL_REFRESH_MS: '300', ...held.env });
   for (const v of ['1', '2']) await publishDir(stack.store, lm, 'cars', v);
   const fixture = (f: string) => join(appRoot, 'test/fixtures', f);
-  await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: fixture('sleepy-score.R'), name: 'cars', version: '3' });
+  await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: held.fixture, name: 'cars', version: '3' });
   await publishModel(stack.store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: fixture('failing-score.R'), name: 'cars', version: '4' });
   // The guide's rollout moves boston-rf's production between versions 3, 4 and 5.
   for (const v of ['3', '4', '5']) await publishDir(stack.store, join(sampleModelsDir, 'boston-rf'), 'boston-rf', v);
@@ -100,6 +105,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await held?.release();
   await stack?.close();
 });
 
@@ -154,38 +160,43 @@ describe('shadow', () => {
     expect(shadow).toMatchObject({ agreement: 1, meanAbsDiff: 0, failed: 0 });
   });
 
-  it('a shadow that sleeps or fails never changes the answer or delays it', async () => {
+  it('a shadow that hangs or fails never changes the answer or delays it', async () => {
     const pinned = await stack.post('/api/models/cars/versions/1/score', { data: [car] });
     const expected = ((await pinned.json()) as { predictions: unknown[] }).predictions;
-    const timed = async () => {
-      const times: number[] = [];
+    const answers = async () => {
       for (let i = 0; i < 30; i++) {
-        const t = performance.now();
         const res = await stack.post('/api/models/cars/score', { data: [car] });
-        times.push(performance.now() - t);
         expect(res.status).toBe(200);
         expect(((await res.json()) as { predictions: unknown[] }).predictions).toEqual(expected);
       }
-      return times.sort((a, b) => a - b)[15] as number;
     };
-    await route({ version: '1' });
-    const alone = await timed();
-    // Version 3 sleeps half a second a call: were the answer waiting for it, each would take 500 ms more.
+    // Version 3 answers nothing while held: were an answer waiting for its shadow, it would
+    // never come (a time cannot tell that on a busy machine; a held shadow can). The move
+    // is served once version 3's worker is up, before it is held (its warm-up is a call).
     await route({ version: '1', shadow: { version: '3', percent: 100 } });
-    const withSleepy = await timed();
-    expect(withSleepy).toBeLessThan(alone + 250);
+    await waitFor(async () => {
+      const ready = (await (await stack.call('/api/health/ready')).json()) as { models: { name: string; version: string; readyWorkers: number }[] };
+      return ready.models.some((m) => m.name === 'cars' && m.version === '3' && m.readyWorkers === 1);
+    }, { what: "version 3's worker up" });
+    await held.hold();
+    try {
+      await answers();
+    } finally {
+      await held.release();
+    }
     const shadowOf = async (v: string) => versionOf(await monitoring('/api/models/cars/monitoring?version=1'), '1').shadow.find((s) => s.version === v);
-    // Every request was mirrored; sleeping shadows past the in-flight bound were dropped, not queued.
-    await until(async () => (await shadowOf('3'))?.requests === 30, 30_000, 'the sleeping shadow calls');
+    // Every request was mirrored; past the in-flight bound (SHADOW_MAX_IN_FLIGHT, 8), held
+    // shadows were dropped, not queued.
+    await until(async () => (await shadowOf('3'))?.requests === 30, 30_000, 'the held shadow calls');
     expect((await shadowOf('3'))?.dropped).toBeGreaterThan(0);
     await route({ version: '1', shadow: { version: '4', percent: 100 } });
-    await timed();
+    await answers();
     await until(async () => (await shadowOf('4'))?.requests === 30, 30_000, 'the failing shadow calls');
     expect((await shadowOf('4'))?.failed).toBeGreaterThan(0);
     expect((await shadowOf('4'))?.agreement).toBeNull();
     // One move rolls everything back.
     await route({ version: '1' });
-  });
+  }, 120_000);
 });
 
 describe('prediction log', () => {
@@ -204,7 +215,7 @@ describe('prediction log', () => {
       }
       return out;
     };
-    await until(async () => (await lines()).length === 50, 20_000, 'the logged rows');
+    await until(async () => (await lines()).length === 50, 30_000, 'the logged rows');
     const logged = await lines();
     expect(logged[0]).toMatchObject({ model: 'penguins', version: '1', source: 'http', row: 0, rowName: 'p0' });
     expect(Object.keys(logged[0]?.inputs as object).sort()).toEqual(['bill_depth_mm', 'bill_length_mm', 'body_mass_g', 'flipper_length_mm', 'island']);
@@ -242,7 +253,7 @@ describe('prediction log of batches', () => {
       }
       return out;
     };
-    await until(async () => (await lines()).length === 12, 20_000, 'the logged batch rows');
+    await until(async () => (await lines()).length === 12, 30_000, 'the logged batch rows');
     const logged = await lines();
     expect(new Set(logged.map((l) => l.source))).toEqual(new Set(['batch']));
     expect(logged.every((l) => l.requestId === id)).toBe(true);
@@ -283,10 +294,14 @@ describe('input drift', () => {
     try {
       for (let i = 0; i < 7; i++) expect((await other.post('/api/models/cars/versions/2/score', { data: [car] })).status).toBe(200);
       for (let i = 0; i < 5; i++) expect((await stack.post('/api/models/cars/versions/2/score', { data: [car] })).status).toBe(200);
-      await until(async () => versionOf(await monitoring('/api/models/cars/monitoring?version=2'), '2').requests === before + 12, 20_000, 'both instances counted');
-      // Either instance answers the same merged counts.
-      const fromOther = (await (await other.call('/api/models/cars/monitoring?version=2')).json()) as Report;
-      expect(versionOf(fromOther, '2').requests).toBe(before + 12);
+      await until(async () => versionOf(await monitoring('/api/models/cars/monitoring?version=2'), '2').requests === before + 12, 30_000, 'both instances counted');
+      // Either instance answers the same merged counts (each writes its own before it reads the others').
+      let fromOther: Report | undefined;
+      await waitFor(async () => {
+        fromOther = (await (await other.call('/api/models/cars/monitoring?version=2')).json()) as Report;
+        return fromOther.versions.find((x) => x.version === '2')?.requests === before + 12;
+      }, { what: 'the other instance to answer the merged counts', last: () => fromOther?.versions.find((x) => x.version === '2')?.requests });
+      expect(versionOf(fromOther as Report, '2').requests).toBe(before + 12);
     } finally {
       await other.stop();
     }

@@ -6,6 +6,7 @@ import { ModelStore } from '../../functions/storage/modelStore.js';
 import { startAzurite, type Azurite } from '../../scripts/azurite.js';
 import { publishModel } from '../../scripts/publish.js';
 import { publishSamples, sampleModelsDir } from '../../scripts/samples.js';
+import { heldModel, type Held } from '../helpers/held.js';
 import { startHostProcess, type HostProcess } from '../helpers/hostProcess.js';
 import { until } from '../helpers/traffic.js';
 
@@ -18,6 +19,8 @@ let azurite: Azurite;
 let store: ModelStore;
 let a: HostProcess;
 let b: HostProcess;
+/** A model whose chunks are scored only when the test lets them (test/fixtures/held-score.R). */
+let held: Held;
 
 const row = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
 
@@ -25,11 +28,15 @@ beforeAll(async () => {
   azurite = await startAzurite();
   store = ModelStore.fromConnectionString(azurite.connectionString, 'models');
   await publishSamples(store);
-  const settings = { MODEL_REFRESH_MS: '300', DEFAULT_MODEL: 'boston-rf' };
+  held = await heldModel();
+  const lm = join(sampleModelsDir, 'mtcars-lm');
+  await publishModel(store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), score: held.fixture, name: 'held', version: '1' });
+  const settings = { MODEL_REFRESH_MS: '300', DEFAULT_MODEL: 'boston-rf', ...held.env };
   [a, b] = await Promise.all([startHostProcess(azurite.connectionString, settings), startHostProcess(azurite.connectionString, settings)]);
 });
 
 afterAll(async () => {
+  await held?.release();
   await Promise.all([a?.stop(), b?.stop()]);
   await azurite?.stop();
 });
@@ -38,11 +45,21 @@ const batchState = async (host: HostProcess, id: string) => ((await (await host.
 
 describe('two instances on one storage account', () => {
   it('score one batch together: every chunk once, by both instances', async () => {
-    const rows = Array.from({ length: 6000 }, (_, i) => ({ ...row, rm: 5 + (i % 300) / 100 }));
-    const res = await a.post('/api/batches?chunkSize=250', { data: rows });
+    // R holds every call until both instances are scoring chunks: one instance cannot take
+    // them all first, however the two are scheduled (each takes at most host.json's
+    // batchSize, 8, and more only once its calls finish).
+    await held.hold();
+    const rows = Array.from({ length: 240 }, (_, i) => ({ wt: 2 + (i % 30) / 10, hp: 110, cyl: 6 }));
+    const res = await a.post('/api/models/held/batches?chunkSize=10', { data: rows });
     expect(res.status).toBe(202);
     const { id, chunks } = (await res.json()) as { id: string; chunks: number };
     expect(chunks).toBe(24);
+    try {
+      // One R worker each (startHostProcess's R_WORKERS): two processes holding, one per instance.
+      await held.waitHeld(2, { timeoutMs: 90_000 });
+    } finally {
+      await held.release();
+    }
     await until(async () => (await batchState(b, id)) === 'succeeded', 120_000, 'the batch');
 
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('batches');
@@ -60,13 +77,13 @@ describe('two instances on one storage account', () => {
       const q = queues.getQueueClient(name);
       return (await q.exists()) ? ((await q.getProperties()).approximateMessagesCount ?? 0) : 0;
     };
-    await until(async () => (await left('batch-chunks')) === 0, 10_000, 'the chunk queue to be empty');
+    await until(async () => (await left('batch-chunks')) === 0, 30_000, 'the chunk queue to be empty');
     expect(await left('batch-chunks-poison')).toBe(0);
 
     // Either instance serves the results, row for row.
     const results = (await (await b.call(`/api/batches/${id}/results`, { headers: { accept: 'application/json' } })).json()) as { results: { row: number }[] };
-    expect(results.results.map((r) => r.row)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
-  });
+    expect(results.results.map((r) => r.row)).toEqual(Array.from({ length: 240 }, (_, i) => i));
+  }, 240_000);
 
   it('pick up a new version and a moved alias, both of them', async () => {
     const version = async (host: HostProcess) => ((await (await host.post('/api/models/boston-rf/score', { data: [row] })).json()) as { model: { version: string } }).model.version;
@@ -87,7 +104,7 @@ describe('two instances on one storage account', () => {
     const ids = new Set<string>();
     for (const [i, body] of bodies.entries()) {
       if (answers[i]?.status === 503) {
-        await until(async () => (await (i === 0 ? a : b).post('/api/batches', { data: [row, row] }, headers)).status === 202, 10_000, 'the retried submit');
+        await until(async () => (await (i === 0 ? a : b).post('/api/batches', { data: [row, row] }, headers)).status === 202, 30_000, 'the retried submit');
         const again = (await (await (i === 0 ? a : b).post('/api/batches', { data: [row, row] }, headers)).json()) as { id: string };
         ids.add(again.id);
       } else {

@@ -14,6 +14,7 @@ import { startAzurite, type Azurite } from '../../scripts/azurite.js';
 import { publishModel } from '../../scripts/publish.js';
 import { publishSamples, sampleModelsDir } from '../../scripts/samples.js';
 import { until } from '../helpers/traffic.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 interface Envelope {
   name: string;
@@ -104,7 +105,7 @@ beforeAll(async () => {
   });
   base = `http://127.0.0.1:${port}`;
   key = 'telemetry-test-key';
-  await until(async () => (await fetch(`${base}/api/health/ready`).catch(() => undefined))?.status === 200, 60_000, 'the app');
+  await until(async () => (await fetch(`${base}/api/health/ready`).catch(() => undefined))?.status === 200, 90_000, 'the app');
 });
 
 afterAll(async () => {
@@ -127,12 +128,22 @@ describe('Application Insights telemetry', () => {
     expect(failed.status).toBe(500);
     const batch = await post('/api/models/boston-rf/batches', { data: [row, row] }, `00-${batchTrace}-00f067aa0ba902b8-01`);
     const id = ((await batch.json()) as { id: string }).id;
-    await until(async () => ((await (await fetch(`${base}/api/batches/${id}?redirect=false`, { headers: { 'x-functions-key': key } })).json()) as { state: string }).state === 'succeeded', 30_000, 'the batch');
+    await until(async () => ((await (await fetch(`${base}/api/batches/${id}?redirect=false`, { headers: { 'x-functions-key': key } })).json()) as { state: string }).state === 'succeeded', 60_000, 'the batch');
 
     // Stopping the app flushes what it has not sent yet (metrics are sent once a minute otherwise).
     host.kill('SIGTERM');
     await host;
-    await until(() => dependencies().some((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === batchTrace), 15_000, 'R dependencies to arrive');
+    // Everything this test looks for, in whatever order and however many posts it came in.
+    const rScore = (trace: string) => dependencies().some((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === trace);
+    const metricNames = () => new Set(envelopes.filter((e) => e.data?.baseType === 'MetricData').flatMap((e) => e.data?.baseData?.metrics?.map((m) => m.name) ?? []));
+    const expectedMetrics = ['Rows scored', 'Micro-batch size', 'R latency (ms)', 'Wait before dispatch (ms)', 'Batch chunk duration (ms)'];
+    const eventNamed = (name: string) => envelopes.some((e) => e.data?.baseType === 'EventData' && e.data?.baseData?.name === name && e.tags?.['ai.operation.id'] === batchTrace);
+    const missing = () => [
+      ...[scoreTrace, failTrace, batchTrace].filter((t) => !rScore(t)).map((t) => `the R score dependency of ${t}`),
+      ...expectedMetrics.filter((m) => !metricNames().has(m)).map((m) => `metric ${m}`),
+      ...['Batch submitted', 'Batch chunk scored'].filter((n) => !eventNamed(n)).map((n) => `event ${n}`),
+    ];
+    await waitFor(() => missing().length === 0, { what: 'the telemetry the app sent on stopping', last: () => `missing: ${missing().join(', ')}` });
 
     const rCall = dependencies().find((d) => d.data?.baseData?.name === 'R score' && d.tags?.['ai.operation.id'] === scoreTrace);
     expect(rCall?.data?.baseData?.properties).toMatchObject({ model: 'boston-rf', version: '1', rows: '1', outcome: 'ok' });
@@ -163,5 +174,5 @@ describe('Application Insights telemetry', () => {
     const all = raw.join('\n');
     expect(all).not.toContain('396.9');
     expect(all).not.toContain(String(prediction));
-  });
+  }, 150_000);
 });

@@ -8,6 +8,7 @@ import { aliasesOf, type StoredVersion } from '../../functions/storage/modelStor
 import type { AliasTarget } from '../../functions/models/traffic.js';
 import { WorkerPool } from '../../functions/workers/workerPool.js';
 import { fakeFactory } from '../fakes/fakeWorkers.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const schema = JSON.stringify({ features: [{ name: 'x', type: 'numeric' }], output: { defaultType: 'response', types: { response: { kind: 'numeric' } } } });
 
@@ -113,11 +114,10 @@ describe('ModelRegistry', () => {
     const { store, registry } = await setup();
     expect(await codeOf(registry.resolve(undefined))).toBe('no_default_model');
     store.publish('only', '1');
-    await sleep(40);
-    expect((await registry.resolve(undefined)).name).toBe('only');
+    // The list of models is re-read every refreshMs (30 ms).
+    await waitFor(async () => (await registry.resolve(undefined).catch(() => undefined))?.name === 'only', { what: 'the only model to become the default' });
     store.publish('other', '1');
-    await sleep(40);
-    expect(await codeOf(registry.resolve(undefined))).toBe('no_default_model');
+    await waitFor(async () => (await codeOf(registry.resolve(undefined))) === 'no_default_model', { what: 'a second model to end the default' });
   });
 
   it('downloads and starts a version once, however many requests arrive together', async () => {
@@ -134,29 +134,34 @@ describe('ModelRegistry', () => {
     store.publish('m', '1');
     await registry.resolve('m');
     store.publish('m', '2');
+    // Past the registry's 500 ms between re-reads of one index on a miss (a lower bound, which
+    // a busy machine only lengthens: no timing risk).
     await sleep(600);
     expect((await registry.resolve('m', '2')).version).toBe('2');
   });
 
   it('keeps serving the old version until the new target of a moved alias is ready', async () => {
-    const { store, registry } = await setup();
+    // Version 2's worker starts only when the test says: "not ready yet" lasts as long as needed.
+    let start = () => {};
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const { store, registry, pools } = await setup({
+      createPool: (dir) => {
+        pools.push(dir);
+        const gate = pools.length === 1 ? undefined : started;
+        return new WorkerPool(fakeFactory({ startMs: 50, startGate: gate }).factory, { size: 1, queueLimit: 10, timeoutMs: 1000, maxBatchRows: 10, retryAfterSeconds: 1 });
+      },
+    });
     store.publish('m', '1', { production: '1' });
     const v1 = await registry.resolve('m');
     await v1.pool.ready();
     store.publish('m', '2', { production: '2' });
-    await sleep(40);
-    // The refresh has started version 2 (50 ms to start): requests still go to 1 meanwhile.
-    expect((await registry.resolve('m')).version).toBe('1');
-    let moved = false;
-    for (let i = 0; i < 40 && !moved; i++) {
-      await sleep(20);
-      const now = await registry.resolve('m');
-      if (now.version === '2') {
-        moved = true;
-        expect(now.pool.stats().ready).toBe(1);
-      }
-    }
-    expect(moved).toBe(true);
+    // The refresh has started version 2: requests still go to 1 meanwhile.
+    await waitFor(() => pools.length === 2, { what: 'the refresh to start version 2' });
+    for (let i = 0; i < 5; i++) expect((await registry.resolve('m')).version).toBe('1');
+    start();
+    let now: Awaited<ReturnType<typeof registry.resolve>> | undefined;
+    await waitFor(async () => (now = await registry.resolve('m')).version === '2', { what: 'requests to move to version 2 once it is ready' });
+    expect(now?.pool.stats().ready).toBe(1);
   });
 
   it('stops a version nothing points at once it has been idle', async () => {
@@ -166,13 +171,10 @@ describe('ModelRegistry', () => {
     await registry.resolve('m', '2');
     await registry.resolve('m', '1');
     store.publish('m', '3', { production: '3' });
-    await sleep(100);
-    await registry.resolve('m');
-    await sleep(100);
-    expect((await registry.resolve('m')).version).toBe('3');
-    await sleep(300);
-    const loaded = registry.pools().map((p) => p.version);
-    expect(loaded).not.toContain('2');
-    expect(loaded).toContain('3');
+    await waitFor(async () => (await registry.resolve('m')).version === '3', { what: 'production to serve version 3' });
+    // Version 2 (no alias left) stops once idle; version 3 (production) stays.
+    const loaded = () => registry.pools().map((p) => p.version);
+    await waitFor(() => !loaded().includes('2'), { what: 'idle version 2 to stop', last: loaded });
+    expect(loaded()).toContain('3');
   });
 });

@@ -4,6 +4,8 @@ import type { ColumnBatch } from '../../functions/scoring/inputValidator.js';
 import { CallBudget } from '../../functions/workers/callBudget.js';
 import { WorkerPool, type PoolOptions } from '../../functions/workers/workerPool.js';
 import { fakeFactory } from '../fakes/fakeWorkers.js';
+import { inFakeTime } from '../helpers/fakeTime.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const options: PoolOptions = { size: 2, queueLimit: 100, timeoutMs: 1000, maxBatchRows: 1000, retryAfterSeconds: 2 };
 const batch = (...x: number[]): ColumnBatch => ({ rows: x.length, type: 'response', columns: { x } });
@@ -64,13 +66,14 @@ describe('WorkerPool', () => {
       await Promise.all([a.close(), b.close()]);
       return { meanRows: rows.reduce((x, y) => x + y, 0) / rows.length, slowest };
     };
-    const held = await run(80);
-    const unheld = await run(0);
+    // In fake time: the waits measured are the pool's own, not a busy machine's late timers.
+    const held = await inFakeTime(() => run(80));
+    const unheld = await inFakeTime(() => run(0));
     // Without holding, the minor pool calls R with the one or two rows it has.
     expect(unheld.meanRows).toBeLessThan(4);
     expect(held.meanRows).toBeGreaterThan(2 * unheld.meanRows);
-    // Held at most 80 ms, then behind calls of 10 ms (and a busy machine's late timers).
-    expect(held.slowest).toBeLessThan(80 + 100);
+    // Held at most 80 ms, then behind calls of 10 ms (in fake time no late timer adds to it).
+    expect(held.slowest).toBeLessThanOrEqual(80 + 2 * 10);
   });
 
   it('scores a request on a ready worker', async () => {
@@ -133,7 +136,7 @@ describe('WorkerPool', () => {
     const pool = new WorkerPool(factory, options);
     await pool.ready();
     await expect(pool.score(batch(5))).resolves.toEqual({ type: 'response', predictions: [10] });
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => pool.stats().ready === 2, { what: 'the dead worker replaced', last: () => pool.stats() });
     expect(workers).toHaveLength(3);
     expect(pool.stats()).toMatchObject({ ready: 2, restarts: 1 });
     await pool.close();
@@ -158,7 +161,7 @@ describe('WorkerPool', () => {
     expect(err.code).toBe('timeout');
     expect(err.status).toBe(504);
     expect(workers[0]?.killed).toBe(true);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => pool.stats().ready === 1 && workers.length === 2, { what: 'the recycled worker replaced', last: () => pool.stats() });
     await expect(pool.score(batch(2))).resolves.toMatchObject({ predictions: [4] });
     await pool.close();
   });
@@ -176,12 +179,17 @@ describe('WorkerPool', () => {
 
   it('reports a model that cannot load as unavailable, without restarting forever', async () => {
     const { factory, workers } = fakeFactory({ loadFails: true });
-    const pool = new WorkerPool(factory, options);
-    await expect(pool.ready()).rejects.toThrow('failed to load');
-    const err = (await pool.score(batch(1)).catch((e: unknown) => e)) as AppError;
-    expect(err.code).toBe('model_unavailable');
-    await new Promise((r) => setTimeout(r, 20));
+    // In fake time, every timer the pool ever sets runs (a restart after any backoff
+    // included): a pool that restarted forever would never run out of them.
+    const pool = await inFakeTime(async () => {
+      const pool = new WorkerPool(factory, options);
+      await expect(pool.ready()).rejects.toThrow('failed to load');
+      const err = (await pool.score(batch(1)).catch((e: unknown) => e)) as AppError;
+      expect(err.code).toBe('model_unavailable');
+      return pool;
+    });
     expect(workers).toHaveLength(2);
+    expect(workers.every((w) => w.killed)).toBe(true);
     expect(pool.stats().state).toBe('failed');
     await pool.close();
   });
@@ -200,27 +208,36 @@ describe('WorkerPool', () => {
 
   it('adds no wait at one client: an idle pool calls R at once', async () => {
     const { factory, workers } = fakeFactory({ delayMs: 1 });
-    const pool = new WorkerPool(factory, { ...options, size: 1, maxWaitMs: 200 });
-    await pool.ready();
-    const started = performance.now();
-    await pool.score(batch(1));
-    expect(performance.now() - started).toBeLessThan(100);
+    // In fake time: what is measured is the pool's wait alone (R's 1 ms), not a busy machine's.
+    const took = await inFakeTime(async () => {
+      const pool = new WorkerPool(factory, { ...options, size: 1, maxWaitMs: 200 });
+      await pool.ready();
+      const started = performance.now();
+      await pool.score(batch(1));
+      const took = performance.now() - started;
+      await pool.close();
+      return took;
+    });
+    expect(took).toBeLessThan(200);
     expect(workers[0]?.calls).toEqual([1]);
-    await pool.close();
   });
 
   it('under load, waits briefly so that requests arriving one by one share an R call', async () => {
     const { factory, workers } = fakeFactory({ delayMs: 30 });
-    const pool = new WorkerPool(factory, { ...options, size: 2, maxWaitMs: 20 });
-    await pool.ready();
-    const first = pool.score(batch(0));
-    // Worker 1 is idle, but a call is in flight: requests trickling in 5 ms apart merge.
-    const later: Promise<unknown>[] = [];
-    for (let i = 1; i <= 3; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      later.push(pool.score(batch(i)));
-    }
-    await Promise.all([first, ...later]);
+    // In fake time, "5 ms apart" is exactly that, whatever else the machine does.
+    const pool = await inFakeTime(async () => {
+      const pool = new WorkerPool(factory, { ...options, size: 2, maxWaitMs: 20 });
+      await pool.ready();
+      const first = pool.score(batch(0));
+      // Worker 1 is idle, but a call is in flight: requests trickling in 5 ms apart merge.
+      const later: Promise<unknown>[] = [];
+      for (let i = 1; i <= 3; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        later.push(pool.score(batch(i)));
+      }
+      await Promise.all([first, ...later]);
+      return pool;
+    });
     expect(workers[0]?.calls).toEqual([1]);
     expect(workers[1]?.calls).toEqual([3]);
     expect(pool.callStats).toEqual({ calls: 2, rows: 4 });
