@@ -27,7 +27,7 @@ types <- if (is.null(opts$types)) NULL else trimws(strsplit(opts$types, ",", fix
 result <- tryCatch({
   read <- read_model(opts$model)
   model <- read$model
-  attach_packages(predict_packages(model))
+  attach_packages(model_packages(model, read$namespaces, opts$score))
   prototype <- if (is.null(opts$prototype)) NULL else read_prototype(opts$prototype)
   schema <- describe_model(model, opts$score, prototype, opts$response, types[nzchar(types)], read$namespaces)$schema
   json <- schema_json(schema)

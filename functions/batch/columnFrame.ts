@@ -1,12 +1,15 @@
 import type { Feature } from '../scoring/modelSchema.js';
 import { MAX_STRING_LENGTH } from '../scoring/inputValidator.js';
+import { isDate, isDateTimeIn } from '../scoring/timeInputs.js';
 
 /**
  * The binary form of checked rows that R reads without parsing text: one JSON header line
  * ({"type", "rows", "columns": [{name, kind, levels?, values?}], "rowNames"?}), a newline, then each
  * column's values back to back, little-endian, in header order: "double" as 8-byte floats
  * (NA as R's NA_real_), "integer", "logical" and "factor" (1-based level codes) as 4-byte
- * integers (NA as R's NA_integer_). "string" columns travel in the header as JSON arrays.
+ * integers (NA as R's NA_integer_). "string" columns travel in the header as JSON arrays;
+ * dates and date-times go as "string" columns of their ISO text, difftimes as "double" (R
+ * makes them Date, POSIXct and difftime by the feature's type).
  * Numbers stay exact doubles, and R reads 10,000 rows in well under a millisecond.
  */
 export const FRAME_CONTENT_TYPE = 'application/vnd.r-scoring.columns';
@@ -84,7 +87,8 @@ function int32Column(feature: Feature, capacity: number, kind: 'integer' | 'logi
   };
 }
 
-function stringColumn(feature: Feature, capacity: number): Column {
+/** A string column whose values pass `valid` (a date's or date-time's form, a character input's training values). */
+function stringColumn(feature: Feature, capacity: number, valid: (s: string) => boolean): Column {
   const values = new Array<string | null>(capacity);
   return {
     feature,
@@ -94,7 +98,7 @@ function stringColumn(feature: Feature, capacity: number): Column {
         values[row] = null;
         return feature.nullable === true;
       }
-      if (typeof v !== 'string' || (v.length > MAX_STRING_LENGTH && codePoints(v) > MAX_STRING_LENGTH)) return false;
+      if (typeof v !== 'string' || !valid(v)) return false;
       values[row] = v;
       return true;
     },
@@ -115,15 +119,26 @@ function column(feature: Feature, capacity: number): Column {
       const codes = new Map((feature.levels ?? []).map((level, i) => [level, i + 1]));
       return int32Column(feature, capacity, 'factor', (v) => (typeof v === 'string' ? codes.get(v) : undefined));
     }
-    case 'character':
-      return stringColumn(feature, capacity);
+    case 'character': {
+      const levels = feature.levels ? new Set(feature.levels) : undefined;
+      return stringColumn(feature, capacity, levels ? (v) => levels.has(v) : (v) => v.length <= MAX_STRING_LENGTH || codePoints(v) <= MAX_STRING_LENGTH);
+    }
+    case 'date':
+      return stringColumn(feature, capacity, isDate);
+    case 'datetime': {
+      const timezone = feature.timezone ?? 'UTC';
+      return stringColumn(feature, capacity, (v) => isDateTimeIn(v, timezone));
+    }
+    case 'difftime':
+      return doubleColumn(feature, capacity);
   }
 }
 
 /**
  * Rows of one model's features gathered by column, up to `capacity` rows, checked value by
  * value against the same rules as the row schema (numbers, 32-bit integers, booleans,
- * training levels, strings up to the length limit, null only where the feature allows it).
+ * training levels, strings up to the length limit, dates and date-times of the accepted
+ * forms, null only where the feature allows it).
  */
 export class ColumnFrame {
   readonly #columns: Column[];

@@ -4,7 +4,7 @@
  * report the monitoring endpoint answers, computed from merged buckets.
  */
 import type { Feature, FeatureType } from '../scoring/modelSchema.js';
-import { binOf, psi, shares, type ReferenceProfile } from './profile.js';
+import { binOf, profiledAsNumbers, profileNumberText, psi, shares, timeNumber, type ReferenceProfile } from './profile.js';
 import { addComparison, emptyComparison, type Comparison } from './shadowCompare.js';
 
 /** The width of a bucket: counts are kept per minute. */
@@ -60,8 +60,13 @@ export interface BucketCounts {
 /** How a feature's values are binned against its reference profile. */
 interface BinLayout {
   feature: Feature;
-  /** Numbers are checked against min and max. */
+  /** Numbers are checked against min and max (dates and date-times as their numbers too). */
   numeric: boolean;
+  /** A date's or date-time's text as its number (see timeNumber); undefined for other features. */
+  toNumber?: ((v: unknown) => number) | undefined;
+  /** The training range as numbers (-Infinity, Infinity when not known). */
+  min: number;
+  max: number;
   /** The reference's cut points (numbers binned), or undefined. */
   breaks?: number[];
   /** Each reference level's bin (levels binned, the last bin for the others), or undefined. */
@@ -71,10 +76,6 @@ interface BinLayout {
   labels: string[];
 }
 
-const isNumericType = (t: FeatureType): boolean => t === 'numeric' || t === 'integer';
-
-/** A number in a bin label: six significant digits. */
-const compact = (x: number): string => String(Number(x.toPrecision(6)));
 
 /** The label of a level bin for values the reference never saw. */
 export const UNSEEN_LABEL = '(unseen)';
@@ -85,21 +86,27 @@ export const UNSEEN_LABEL = '(unseen)';
  * when the reference had no values.
  */
 function binLayout(feature: Feature, profile: ReferenceProfile | undefined): BinLayout {
-  const numeric = isNumericType(feature.type);
-  const none: BinLayout = { feature, numeric, reference: [], labels: [] };
+  const numeric = profiledAsNumbers(feature);
+  const toNumber = timeNumber(feature);
+  const asNumber = (v: unknown, missing: number): number => {
+    const x = typeof v === 'number' ? v : toNumber && v !== undefined ? toNumber(v) : NaN;
+    return Number.isNaN(x) ? missing : x;
+  };
+  const none: BinLayout = { feature, numeric, toNumber, min: asNumber(feature.min, -Infinity), max: asNumber(feature.max, Infinity), reference: [], labels: [] };
   const p = profile?.features[feature.name];
   if (!p) return none;
   if (numeric && p.kind === 'numeric') {
     if (p.shares.reduce((a, b) => a + b, 0) === 0) return none;
     const b = p.breaks;
-    const labels = p.shares.map((_, i) => `(${i === 0 ? '-Inf' : compact(b[i - 1] as number)}, ${i === b.length ? 'Inf)' : `${compact(b[i] as number)}]`}`);
-    return { feature, numeric, breaks: b, reference: [...p.shares], labels };
+    const text = (x: number) => profileNumberText(feature, x);
+    const labels = p.shares.map((_, i) => `(${i === 0 ? '-Inf' : text(b[i - 1] as number)}, ${i === b.length ? 'Inf)' : `${text(b[i] as number)}]`}`);
+    return { ...none, breaks: b, reference: [...p.shares], labels };
   }
   if (!numeric && p.kind === 'levels') {
     const names = Object.keys(p.shares);
     const reference = names.map((l) => p.shares[l] as number);
     if (reference.reduce((a, b) => a + b, 0) === 0) return none;
-    return { feature, numeric, levels: new Map(names.map((l, i) => [l, i])), reference: [...reference, 0], labels: [...names, UNSEEN_LABEL] };
+    return { ...none, levels: new Map(names.map((l, i) => [l, i])), reference: [...reference, 0], labels: [...names, UNSEEN_LABEL] };
   }
   return none;
 }
@@ -196,11 +203,9 @@ export class VersionCounts {
     for (const layout of this.#layouts) {
       const counts = bucket.features[layout.feature.name] as FeatureCounts;
       const column = columns[layout.feature.name];
-      const { breaks, levels, numeric } = layout;
+      const { breaks, levels, numeric, toNumber, min, max } = layout;
       const bins = counts.bins;
       const other = bins.length - 1;
-      const min = layout.feature.min ?? -Infinity;
-      const max = layout.feature.max ?? Infinity;
       let nulls = 0;
       let outOfRange = 0;
       for (let r = 0; r < rows; r++) {
@@ -208,10 +213,11 @@ export class VersionCounts {
         if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
           nulls++;
         } else if (numeric) {
-          if (typeof v !== 'number') continue;
-          if (v < min || v > max) outOfRange++;
+          const x = typeof v === 'number' ? v : toNumber ? toNumber(v) : NaN;
+          if (Number.isNaN(x)) continue;
+          if (x < min || x > max) outOfRange++;
           // Infinite values bin as R's findInterval() bins them: in the first or last bin.
-          if (breaks) (bins[binOf(breaks, v)] as number)++;
+          if (breaks) (bins[binOf(breaks, x)] as number)++;
         } else if (levels) {
           (bins[levels.get(levelOf(v)) ?? other] as number)++;
         }

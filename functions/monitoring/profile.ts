@@ -2,6 +2,8 @@
  * Input drift, pure: the reference profile `describe` writes into model.json (from the
  * prototype) and the population stability index of live inputs against it.
  */
+import type { Feature } from '../scoring/modelSchema.js';
+import { dateDays, dateTimeSeconds, formatDays } from '../scoring/timeInputs.js';
 
 /** A number's deciles (cut points) and the share of rows in each bin; or each value's share. */
 export type FeatureProfile =
@@ -33,6 +35,31 @@ export function readProfile(raw: unknown): ReferenceProfile | undefined {
     }
   }
   return { rows: typeof p.rows === 'number' ? p.rows : 0, bins: typeof p.bins === 'number' ? p.bins : 10, features };
+}
+
+/**
+ * How a date's or date-time's values (ISO text) become the numbers its profile holds, as R's
+ * as.numeric() gives them: days since 1970-01-01 for a Date, seconds since the epoch for a
+ * POSIXct; NaN for what is not one. Undefined for every other type: numbers (a difftime's
+ * too, in its units) are their own numbers, and levels are not numbers.
+ */
+export function timeNumber(feature: Feature): ((v: unknown) => number) | undefined {
+  if (feature.type === 'date') return (v) => (typeof v === 'string' ? dateDays(v) : NaN);
+  if (feature.type === 'datetime') {
+    const timezone = feature.timezone ?? 'UTC';
+    return (v) => (typeof v === 'string' ? dateTimeSeconds(v, timezone) : NaN);
+  }
+  return undefined;
+}
+
+/** Whether a feature is profiled as numbers (numbers, integers, dates, date-times, difftimes), not as levels. */
+export const profiledAsNumbers = (feature: Feature): boolean => feature.type !== 'factor' && feature.type !== 'logical' && feature.type !== 'character';
+
+/** A number of a feature's profile in words: a date for a Date, an ISO instant for a POSIXct, else six significant digits. */
+export function profileNumberText(feature: Feature, x: number): string {
+  if (feature.type === 'date') return formatDays(x);
+  if (feature.type === 'datetime') return Number.isFinite(x) && Math.abs(x) < 8.64e12 ? new Date(Math.round(x) * 1000).toISOString().replace('.000Z', 'Z') : String(x);
+  return String(Number(x.toPrecision(6)));
 }
 
 /** The bin of a number: (-Inf, b1] is 0, (b1, b2] is 1, ..., (bk, Inf) is k; as R's findInterval(left.open = TRUE). */
@@ -74,13 +101,18 @@ export function shares(counts: number[]): number[] {
 
 /**
  * The PSI of live values of one feature against its reference profile. Levels the
- * reference never saw count in a bin of their own (share 0 in the reference).
+ * reference never saw count in a bin of their own (share 0 in the reference). Dates and
+ * date-times (given `feature`) count as their numbers (see timeNumber).
  */
-export function featurePsi(profile: FeatureProfile, values: unknown[]): number {
+export function featurePsi(profile: FeatureProfile, values: unknown[], feature?: Feature): number {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (profile.kind === 'numeric') {
+    const toNumber = feature ? timeNumber(feature) : undefined;
     const counts = new Array<number>(profile.breaks.length + 1).fill(0);
-    for (const v of present) if (typeof v === 'number' && Number.isFinite(v)) (counts[binOf(profile.breaks, v)] as number)++;
+    for (const value of present) {
+      const v = typeof value === 'number' ? value : toNumber ? toNumber(value) : NaN;
+      if (Number.isFinite(v)) (counts[binOf(profile.breaks, v)] as number)++;
+    }
     return psi(profile.shares, shares(counts));
   }
   const levels = Object.keys(profile.shares);

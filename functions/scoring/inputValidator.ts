@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { AppError, type FieldError } from '../errors.js';
 import type { Feature, ModelSchema } from './modelSchema.js';
 import type { ParsedRows } from './requestBody.js';
+import { DATE_MESSAGE, DATETIME_MESSAGE, difftimeMessage, isDate, isDateTime, isDateTimeIn, isUtcZone } from './timeInputs.js';
 
 /** Rows checked against a model's schema, laid out by column: what the R handler reads fastest. */
 export interface ColumnBatch {
@@ -73,7 +74,18 @@ export function featureJsonSchema(f: Feature): Record<string, unknown> {
       case 'logical':
         return { type: 'boolean' };
       case 'character':
-        return { type: 'string', maxLength: MAX_STRING_LENGTH };
+        return f.levels ? { type: 'string', enum: f.levels } : { type: 'string', maxLength: MAX_STRING_LENGTH };
+      case 'date':
+        return { type: 'string', format: 'date', description: 'An ISO 8601 calendar date, YYYY-MM-DD (R Date).', examples: ['2024-02-15'] };
+      case 'datetime':
+        return {
+          type: 'string',
+          format: 'date-time',
+          description: `An ISO 8601 date-time (R POSIXct), YYYY-MM-DDTHH:MM[:SS[.fraction]] then Z or an offset (+HH:MM, -HH:MM, +HHMM); a space may stand for the T. Without an offset the time is read in ${f.timezone ?? 'UTC'}.`,
+          examples: ['2024-02-15T10:30:00Z', '2024-02-15T10:30:00-05:00'],
+        };
+      case 'difftime':
+        return { type: 'number', description: `A time difference in ${f.units ?? 'secs'} (R difftime).` };
     }
   })();
   if (!f.nullable) return base;
@@ -82,6 +94,10 @@ export function featureJsonSchema(f: Feature): Record<string, unknown> {
 }
 
 function fieldMessage(e: ErrorObject, feature: Feature | undefined): string {
+  // Whatever a date or date-time is refused for (not a string, not of the form), one message says what it takes.
+  if (feature?.type === 'date' && (e.keyword === 'type' || e.keyword === 'format')) return DATE_MESSAGE;
+  if (feature?.type === 'datetime' && (e.keyword === 'type' || e.keyword === 'format')) return DATETIME_MESSAGE;
+  if (feature?.type === 'difftime' && e.keyword === 'type') return difftimeMessage(feature.units ?? 'secs');
   switch (e.keyword) {
     case 'type':
       if (feature?.type === 'integer') return 'must be an integer';
@@ -106,12 +122,18 @@ export class InputValidator {
   readonly #schema: ModelSchema;
   readonly #validate: ValidateFunction;
   readonly #features: Map<string, Feature>;
+  /** Date-time inputs whose times without an offset are read in a zone that may skip some (daylight saving). */
+  readonly #zoned: Feature[];
 
   constructor(schema: ModelSchema) {
     this.#schema = schema;
     this.#features = new Map(schema.features.map((f) => [f.name, f]));
+    this.#zoned = schema.features.filter((f) => f.type === 'datetime' && !isUtcZone(f.timezone ?? 'UTC'));
     // Union types: "_row" may be a string or a number.
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, coerceTypes: false, useDefaults: false });
+    // The app's own forms, wider than RFC 3339's (a space for the T, optional seconds and offset).
+    ajv.addFormat('date', { type: 'string', validate: isDate });
+    ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
     this.#validate = ajv.compile(rowJsonSchema(schema));
   }
 
@@ -141,8 +163,15 @@ export class InputValidator {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       return [{ field: '', row: index, message: 'must be an object', pointer: pointer(index) }];
     }
-    if (this.#validate(row)) return [];
-    return (this.#validate.errors ?? []).map((e) => this.#fieldError(e, row as Record<string, unknown>, index, pointer));
+    const errors = this.#validate(row) ? [] : (this.#validate.errors ?? []).map((e) => this.#fieldError(e, row as Record<string, unknown>, index, pointer));
+    for (const f of this.#zoned) {
+      // Of the form (or Ajv named it), yet a time the zone's clocks skip.
+      const v = (row as Record<string, unknown>)[f.name];
+      if (typeof v === 'string' && isDateTime(v) && !isDateTimeIn(v, f.timezone ?? 'UTC')) {
+        errors.push({ field: f.name, row: index, message: DATETIME_MESSAGE, pointer: pointer(index, f.name) });
+      }
+    }
+    return errors;
   }
 
   /** Checks every row and the prediction type; throws one 422 naming every bad value. */

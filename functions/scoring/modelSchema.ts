@@ -1,16 +1,24 @@
 /** The input schema a model ships as model.json (written by r-handler/describe.R). */
 import { readProfile, type ReferenceProfile } from '../monitoring/profile.js';
+import { isDifftimeUnits, type DifftimeUnits } from './timeInputs.js';
 
-export type FeatureType = 'numeric' | 'integer' | 'factor' | 'logical' | 'character';
+/** An input's type: R's numbers, integers, factors, logicals, strings, Date ("date"), POSIXct ("datetime") and difftime. */
+export type FeatureType = 'numeric' | 'integer' | 'factor' | 'logical' | 'character' | 'date' | 'datetime' | 'difftime';
 
 export interface Feature {
   name: string;
   type: FeatureType;
+  /** A factor's levels; a character input's training values when the model took it as a category. */
   levels?: string[];
   ordered?: boolean;
   nullable?: boolean;
-  min?: number;
-  max?: number;
+  /** The range seen in training: numbers; for a date "YYYY-MM-DD", for a date-time an ISO string in UTC. */
+  min?: number | string;
+  max?: number | string;
+  /** A date-time's time zone (R's tzone): times without an offset are read in it. */
+  timezone?: string;
+  /** A difftime's units: values are numbers in them. */
+  units?: DifftimeUnits;
 }
 
 export interface OutputType {
@@ -41,13 +49,20 @@ export interface ModelSchema {
   sensitive?: string[];
 }
 
-const featureTypes: readonly FeatureType[] = ['numeric', 'integer', 'factor', 'logical', 'character'];
+const featureTypes: readonly FeatureType[] = ['numeric', 'integer', 'factor', 'logical', 'character', 'date', 'datetime', 'difftime'];
+
+/** A training range bound as model.json holds it: a number, or for dates and date-times a string. */
+const bound = (v: unknown, type: FeatureType): number | string | undefined =>
+  type === 'date' || type === 'datetime' ? (typeof v === 'string' ? v : undefined) : typeof v === 'number' ? v : undefined;
 
 function asStringArray(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   const list = Array.isArray(value) ? value : [value];
   return list.map(String);
 }
+
+/** A value R's JSON writer may have left boxed in a one-element array. */
+const scalar = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
 
 /**
  * Reads model.json text into a ModelSchema, normalising what R's JSON writer may unbox (a
@@ -65,9 +80,22 @@ export function parseModelSchema(text: string): ModelSchema {
       if (!levels || levels.length === 0) throw new Error(`model.json factor ${f.name} has no levels`);
       feature.levels = levels;
       if (f.ordered === true) feature.ordered = true;
+    } else if (feature.type === 'character' && levels && levels.length > 0) {
+      feature.levels = levels;
     }
-    if (typeof f.min === 'number') feature.min = f.min;
-    if (typeof f.max === 'number') feature.max = f.max;
+    if (feature.type === 'datetime') {
+      const timezone = scalar(f.timezone);
+      feature.timezone = typeof timezone === 'string' && timezone !== '' ? timezone : 'UTC';
+    }
+    if (feature.type === 'difftime') {
+      const units = scalar(f.units);
+      if (!isDifftimeUnits(units)) throw new Error(`model.json difftime ${f.name} has no units (secs, mins, hours, days or weeks)`);
+      feature.units = units;
+    }
+    const min = bound(f.min, feature.type);
+    const max = bound(f.max, feature.type);
+    if (min !== undefined) feature.min = min;
+    if (max !== undefined) feature.max = max;
     return feature;
   });
   const output = (raw.output ?? {}) as { defaultType?: unknown; types?: Record<string, Record<string, unknown>> };

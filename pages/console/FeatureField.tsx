@@ -1,6 +1,8 @@
 /**
- * One input of the score form, chosen by the feature's type: a number input for numbers,
- * a select of the training levels for a factor, a checkbox for a logical, a text input for
+ * One input of the score form, chosen by the feature's type: a number input for numbers
+ * (a difftime's with its units beside it), a select of the training levels for a factor
+ * (and a character input that has them), a checkbox for a logical, a date input for a
+ * date, a datetime-local input on the model's wall clock for a date-time, a text input for
  * text. The app's message about the field sits right under it (aria-invalid, aria-describedby).
  */
 import { describeFeature, type FieldValue } from './formValues';
@@ -39,7 +41,7 @@ export function FeatureField({ feature, id, value, error, onChange }: Props) {
         )}
       </div>
     );
-  } else if (feature.type === 'factor') {
+  } else if (feature.type === 'factor' || (feature.type === 'character' && feature.levels)) {
     const levels = feature.levels ?? [];
     const needsEmpty = feature.nullable || !levels.includes(text);
     control = (
@@ -54,6 +56,17 @@ export function FeatureField({ feature, id, value, error, onChange }: Props) {
     );
   } else if (feature.type === 'numeric' || feature.type === 'integer') {
     control = <input id={id} type="number" inputMode="decimal" step={feature.type === 'integer' ? 1 : 'any'} value={text} onInput={(e) => onChange(e.currentTarget.value)} {...aria} />;
+  } else if (feature.type === 'difftime') {
+    control = (
+      <div class="with-unit">
+        <input id={id} type="number" inputMode="decimal" step="any" value={text} onInput={(e) => onChange(e.currentTarget.value)} {...aria} />
+        <span class="unit">{feature.units}</span>
+      </div>
+    );
+  } else if (feature.type === 'date') {
+    control = <input id={id} type="date" value={text} onInput={(e) => onChange(e.currentTarget.value)} {...aria} />;
+  } else if (feature.type === 'datetime') {
+    control = <input id={id} type="datetime-local" step={1} value={text} onInput={(e) => onChange(e.currentTarget.value)} {...aria} />;
   } else {
     control = <input id={id} type="text" value={text} onInput={(e) => onChange(e.currentTarget.value)} {...aria} />;
   }

@@ -8,9 +8,12 @@ import { useLoad } from './useLoad';
 
 function range(f: Feature): string {
   if (f.levels) return f.levels.join(', ');
-  if (f.min !== undefined && f.max !== undefined) return `${f.min} to ${f.max}`;
+  if (f.min !== undefined && f.max !== undefined) return `${f.min} to ${f.max}${f.units ? ` ${f.units}` : ''}`;
   return '–';
 }
+
+/** A feature's type, with a date-time's time zone or a difftime's units. */
+const typeText = (f: Feature): string => (f.timezone ? `${f.type} (${f.timezone})` : f.units ? `${f.type} (${f.units})` : f.type);
 
 function outputText(t: OutputType): string {
   if (t.kind === 'probabilities' || t.kind === 'class') return `${t.kind}${t.classes ? `: ${t.classes.join(', ')}` : ''}`;
@@ -57,7 +60,7 @@ export function VersionDetail({ name, version }: { name: string; version: string
                   <th scope="row">
                     <code>{f.name}</code>
                   </th>
-                  <td>{f.type}</td>
+                  <td>{typeText(f)}</td>
                   <td>{range(f)}</td>
                   <td>{f.nullable ? 'yes' : 'no'}</td>
                 </tr>

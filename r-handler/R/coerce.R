@@ -1,10 +1,18 @@
 # Turning parsed JSON columns into the data frame the model was trained on: numeric vs
-# integer, factors with the training levels, logicals; nulls only where the schema allows.
+# integer, factors (and characters the model took as categories) with the training levels,
+# logicals, dates, date-times in their time zone, durations in their units; nulls only
+# where the schema allows.
 
 MAX_ROWS_REPORTED <- 10L
 
 # A value the model needs that is absent or null (jsonlite drops NA fields).
 MISSING_MESSAGE <- "is missing or NA; this model cannot score without it"
+DATE_MESSAGE <- "must be a date (YYYY-MM-DD)"
+DATETIME_MESSAGE <- "must be a date-time (ISO 8601, e.g. 2024-02-15T10:30:00Z)"
+
+levels_message <- function(levels) {
+  sprintf("is not one of the levels seen in training: %s", paste(levels, collapse = ", "))
+}
 
 columns_pointer <- function(field, row) {
   if (is.null(row)) sprintf("/columns/%s", field) else sprintf("/columns/%s/%d", field, row)
@@ -45,10 +53,7 @@ coerce_feature <- function(x, f, pointer) {
       if (is.logical(x) && !all(missing)) return(type_error("must be a string"))
       if (is.numeric(x)) x <- ifelse(missing, NA_character_, as.character(x))
       unseen <- !missing & !(x %in% f$levels)
-      if (any(unseen)) {
-        return(type_error(sprintf("is not one of the levels seen in training: %s",
-                                  paste(f$levels, collapse = ", ")), which(unseen)))
-      }
+      if (any(unseen)) return(type_error(levels_message(f$levels), which(unseen)))
       factor(x, levels = f$levels, ordered = isTRUE(f$ordered))
     },
     logical = {
@@ -57,7 +62,35 @@ coerce_feature <- function(x, f, pointer) {
     },
     character = {
       if (!(is.character(x) || all(missing))) return(type_error("must be a string"))
-      as.character(x)
+      if (length(f$levels) == 0L) as.character(x) else {
+        unseen <- !missing & !(x %in% f$levels)
+        if (any(unseen)) return(type_error(levels_message(f$levels), which(unseen)))
+        factor(x, levels = f$levels)
+      }
+    },
+    date = {
+      if (inherits(x, "Date")) x else {
+        if (!(is.character(x) || all(missing))) return(type_error(DATE_MESSAGE))
+        d <- parse_iso_date(x)
+        if (any(!missing & is.na(d))) return(type_error(DATE_MESSAGE, which(!missing & is.na(d))))
+        d
+      }
+    },
+    datetime = {
+      tz <- feature_timezone(f)
+      if (inherits(x, "POSIXt")) .POSIXct(unclass(as.POSIXct(x)), tz = tz) else {
+        if (!(is.character(x) || all(missing))) return(type_error(DATETIME_MESSAGE))
+        t <- parse_iso_datetime(x, tz)
+        if (any(!missing & is.na(t))) return(type_error(DATETIME_MESSAGE, which(!missing & is.na(t))))
+        t
+      }
+    },
+    difftime = {
+      if (inherits(x, "difftime")) units(x) <- f$units
+      else if (is.character(x)) {
+        return(type_error(sprintf("must be a number (of %s)", f$units), which(!missing & is.na(suppressWarnings(as.numeric(x))))))
+      } else if (is.logical(x) && !all(missing)) return(type_error(sprintf("must be a number (of %s)", f$units)))
+      as_difftime_units(unclass(x), f$units)
     },
     stop(sprintf("unknown feature type '%s' in the schema", f$type))
   )

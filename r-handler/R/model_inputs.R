@@ -24,12 +24,12 @@ model_formula <- function(model) {
     for (slot in c("formula", "terms")) {
       if (methods::.hasSlot(model, slot)) {
         f <- methods::slot(model, slot)
-        if (inherits(f, "formula")) return(f)
+        if (is_formula(f)) return(f)
       }
     }
   }
   f <- tryCatch(stats::formula(model), error = function(e) NULL)
-  if (inherits(f, "formula")) return(f)
+  if (is_formula(f)) return(f)
   call <- tryCatch(if (isS4(model)) NULL else stats::getCall(model), error = function(e) NULL)
   if (is.null(call)) return(NULL)
   for (arg in c("formula", "x", "fixed")) {
@@ -40,6 +40,10 @@ model_formula <- function(model) {
   if (is.call(first) && identical(first[[1L]], as.name("~"))) return(stats::as.formula(first))
   NULL
 }
+
+# A formula as R writes one: formula.default classes whatever `terms` member a model has
+# as "formula" (gss keeps a list there).
+is_formula <- function(f) inherits(f, "formula") && is.call(f) && identical(f[[1L]], as.name("~"))
 
 # The response columns named on a model's formula's left-hand side.
 model_response <- function(model) {

@@ -2,6 +2,8 @@
 # app can compare what it scores with what the model was trained on (input drift): for a
 # number, the deciles' cut points and the share of rows in each bin; for a factor, a
 # character or a logical input, each value's share; for both, the share of missing values.
+# Dates, date-times and durations are numbers here (days, seconds since the epoch, and the
+# number in their units: time_number()).
 
 PROFILE_BINS <- 10L
 
@@ -16,6 +18,7 @@ bin_shares <- function(x, breaks) {
 # One input's profile.
 column_profile <- function(x) {
   null_share <- if (length(x) == 0L) 0 else mean(is.na(x))
+  if (is_time_column(x)) x <- time_number(x)
   if (is.numeric(x)) {
     finite <- x[is.finite(x)]
     breaks <- if (length(finite) == 0L) numeric() else

@@ -27,15 +27,23 @@ custom_scorer <- function(path, model, types = NULL) {
   )
 }
 
-# A scorer over the model's adapter, from each type's spec (type_spec), by name.
-adapter_scorer <- function(model, specs, default_type) {
+# A scorer over the model's adapter, from each type's spec (type_spec), by name. With
+# `padding` (complete_levels.R) every call's rows are scored with the padding rows after
+# them; without, predict() sees the rows alone.
+adapter_scorer <- function(model, specs, default_type, padding = NULL) {
   if (is.function(model)) stop("a model that is a function needs no model.rds: use score.R")
+  fn <- if (is.null(padding)) {
+    function(newdata, type) prediction_values(adapter_predict(model, newdata, specs[[type]]), nrow(newdata))
+  } else {
+    function(newdata, type) padded_values(model, newdata, specs[[type]], padding)
+  }
   list(
     types = names(specs),
     default_type = default_type,
     custom = FALSE,
     specs = specs,
-    fn = function(newdata, type) prediction_values(adapter_predict(model, newdata, specs[[type]]), nrow(newdata))
+    complete_levels = !is.null(padding),
+    fn = fn
   )
 }
 
@@ -50,13 +58,22 @@ schema_specs <- function(schema) {
   })
 }
 
-# The scorer of a model with a model.json: its types, default and specs as recorded.
+# The scorer of a model with a model.json: its types, default and specs as recorded, and
+# the padding rows of a model that needs every level present ("completeLevels").
 schema_scorer <- function(model, schema, score_path = NULL) {
   scorer <- if (is.null(score_path)) {
-    adapter_scorer(model, schema_specs(schema), schema$output$defaultType)
+    adapter_scorer(model, schema_specs(schema), schema$output$defaultType, schema_padding(schema))
   } else {
     custom_scorer(score_path, model, names(schema$output$types))
   }
   if (!is.null(schema$output$defaultType)) scorer$default_type <- schema$output$defaultType
   scorer
+}
+
+# The padding rows model.json asks for: NULL unless "completeLevels" is true.
+schema_padding <- function(schema) {
+  if (!isTRUE(schema$completeLevels)) return(NULL)
+  padding <- level_padding(schema_example(schema), schema$features)
+  if (is.null(padding)) stop("model.json asks for every level present (completeLevels) but no feature has levels")
+  padding
 }

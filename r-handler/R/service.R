@@ -31,8 +31,8 @@ load_service <- function(svc) {
     if (!file.exists(files$model)) stop(sprintf("no model.rds in %s", svc$model_dir))
     svc$model <- read_model(files$model)$model
     schema <- if (file.exists(files$schema)) read_schema(files$schema) else NULL
-    attach_packages(if (is.null(schema)) predict_packages(svc$model) else unlist(schema$packages))
     score_path <- if (file.exists(files$score)) files$score else NULL
+    attach_packages(if (is.null(schema)) model_packages(svc$model, score_path = score_path) else unlist(schema$packages))
     if (is.null(schema)) {
       described <- describe_model(svc$model, score_path)
       svc$schema <- described$schema

@@ -3,13 +3,19 @@
  * Azurite, R workers): nothing but the key form until the app takes the key; the models and
  * a score form generated from a version's features, with a 422's field errors beside their
  * fields; a batch's progress up to its results link; an alias moved with the master key
- * after a confirmation; and each input's drift chart drawn from the monitoring report.
+ * after a confirmation; each input's drift chart drawn from the monitoring report; and date,
+ * date-time and difftime inputs as a date input, a datetime-local input on the model's
+ * wall clock (sent with its offset) and a number with its units.
  */
+import { execa } from 'execa';
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pagesDir } from '../../functions/paths.js';
+import { publishModel } from '../../scripts/publish.js';
 import { publishDir, sampleModelsDir } from '../../scripts/samples.js';
 import { launchBrowser, openPage, withScreenshot } from '../helpers/browser.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -120,7 +126,7 @@ describe('the console', () => {
       await withScreenshot(page, 'console-wrong-key', async () => {
         await page.getByLabel('Function key').fill('not-a-key');
         await page.getByRole('button', { name: 'Open the console' }).click();
-        await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/refused.*401/);
+        await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/refused.*401/);
         expect(await page.getByRole('navigation').count()).toBe(0);
         expect(await page.locator('main').textContent()).not.toMatch(/boston-rf|mtcars-ridge|penguins-rf/);
         expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
@@ -172,7 +178,8 @@ describe('the console', () => {
         const crim = page.getByLabel('crim', { exact: true });
         expect(await crim.getAttribute('type')).toBe('number');
         expect(await crim.inputValue()).toBe('0.00632');
-        expect(await page.getByLabel('chas', { exact: true }).getAttribute('step')).toBe('1');
+        // chas is an integer column the forest uses as a number: any number, as R takes it.
+        expect(await page.getByLabel('chas', { exact: true }).getAttribute('step')).toBe('any');
         expect(await page.getByLabel('Prediction type').inputValue()).toBe('response');
       });
 
@@ -185,15 +192,15 @@ describe('the console', () => {
       });
 
       await withScreenshot(page, 'console-field-errors', async () => {
-        // An emptied number (this model cannot score without it) and a fraction for an integer.
+        // Two emptied numbers (this model cannot score without them): each message in its own field.
         await page.getByLabel('rm', { exact: true }).fill('');
-        await page.getByLabel('chas', { exact: true }).fill('0.5');
+        await page.getByLabel('chas', { exact: true }).fill('');
         await page.getByRole('button', { name: 'Score', exact: true }).click();
         const rm = page.getByLabel('rm', { exact: true });
-        await expect.poll(() => rm.getAttribute('aria-invalid')).toBe('true');
+        await expect.poll(() => rm.getAttribute('aria-invalid'), { timeout: 15_000 }).toBe('true');
         for (const [name, message] of [
           ['rm', 'is missing or NA'],
-          ['chas', 'must be an integer'],
+          ['chas', 'is missing or NA'],
         ] as const) {
           const input = page.getByLabel(name, { exact: true });
           expect(await input.getAttribute('aria-invalid'), name).toBe('true');
@@ -403,6 +410,57 @@ describe('the console', () => {
         if (v1.drifted.length > 0) expect(await section.locator('.flag-line').textContent()).toBe(`Drift flagged: ${v1.drifted.join(', ')}`);
         else expect(await section.locator('.flag-line').count()).toBe(0);
         expect(await section.locator('caption', { hasText: 'Inputs against their training reference' }).count()).toBe(1);
+      });
+      expectKeysInHeadersOnly(requests);
+      expect(unexpected(problems)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it("takes a date, a date-time on the model's wall clock (sent with the zone's offset) and a difftime in its units", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'console-dates-'));
+    await execa('Rscript', [
+      '-e',
+      `set.seed(1); n <- 40
+       train <- data.frame(day = as.Date("2024-01-01") + 0:(n - 1), at = as.POSIXct("2024-01-01 09:00", tz = "America/New_York") + (0:(n - 1)) * 86400 * 3,
+                           wait = as.difftime(seq(0.5, 4, length.out = n), units = "days"))
+       train$sales <- 100 + as.numeric(train$day) * 0.01 + as.numeric(train$at) * 1e-6 - 3 * as.numeric(train$wait) + rnorm(n)
+       fit <- lm(sales ~ day + at + wait, data = train)
+       saveRDS(fit, file.path("${dir}", "model.rds")); saveRDS(train, file.path("${dir}", "prototype.rds"))`,
+    ]);
+    await publishModel(stack.store, { model: join(dir, 'model.rds'), prototype: join(dir, 'prototype.rds'), name: 'sales-dates', version: '1' });
+    const { page, problems, requests } = await signedIn();
+    const bodies: unknown[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/score')) bodies.push(r.postDataJSON());
+    });
+    try {
+      await withScreenshot(page, 'console-date-form', async () => {
+        await page.getByRole('link', { name: 'sales-dates version 1' }).click();
+        await page.getByRole('heading', { name: 'Score a row' }).waitFor();
+        const day = page.getByLabel('day', { exact: true });
+        const at = page.getByLabel('at', { exact: true });
+        const wait = page.getByLabel('wait', { exact: true });
+        expect(await day.getAttribute('type')).toBe('date');
+        expect(await day.inputValue()).toMatch(/^2024-\d{2}-\d{2}$/);
+        expect(await at.getAttribute('type')).toBe('datetime-local');
+        // The example's time on New York's clock, as the training data shows it.
+        expect(await at.inputValue()).toMatch(/^2024-\d{2}-\d{2}T09:00(:00)?$/);
+        expect(await wait.getAttribute('type')).toBe('number');
+        expect(await fieldOf(page, (await wait.getAttribute('id')) as string).locator('.unit').textContent()).toBe('days');
+        expect(await fieldOf(page, (await at.getAttribute('id')) as string).locator('.hint').textContent()).toContain('America/New_York');
+
+        await day.fill('2024-07-04');
+        await at.fill('2024-07-04T12:00');
+        await wait.fill('1.5');
+        await page.getByRole('button', { name: 'Score', exact: true }).click();
+        const answer = page.locator('.answer');
+        await answer.waitFor({ timeout: 30_000 });
+        const row = { day: '2024-07-04', at: '2024-07-04T12:00:00-04:00', wait: 1.5 };
+        expect(bodies.at(-1)).toMatchObject({ data: [row] });
+        const expected = ((await (await stack.post('/api/models/sales-dates/versions/1/score', { data: [{ ...row, at: '2024-07-04T16:00:00Z' }] })).json()) as { predictions: number[] }).predictions[0] as number;
+        expect(await answer.locator('.prediction-value').textContent()).toBe(String(Number(expected.toPrecision(8))));
       });
       expectKeysInHeadersOnly(requests);
       expect(unexpected(problems)).toEqual([]);

@@ -38,7 +38,7 @@ interface Attack {
 
 const json = (path: string, body: string): Attack => ({ path, body, type: 'application/json' });
 const validText = JSON.stringify({ data: [boston, boston] });
-const numberField = fc.constantFrom(...fields.filter((f) => f !== 'chas' && f !== 'rad'));
+const numberField = fc.constantFrom(...fields);
 const paths = fc.constantFrom('/api/score', '/api/models/boston-rf/score', '/api/models/boston-rf/versions/1/score', '/api/models/boston-rf/versions/production/score');
 
 const attacks: fc.Arbitrary<Attack> = fc.oneof(
@@ -49,7 +49,6 @@ const attacks: fc.Arbitrary<Attack> = fc.oneof(
   fc.tuple(paths, numberField, fc.constantFrom('NaN', 'Infinity', '-Infinity', 'nan', 'undefined')).map(([p, f, lit]) => json(p, validText.replace(`"${f}":${JSON.stringify((boston as Record<string, number>)[f])}`, `"${f}":${lit}`))),
   // "NA" and "Inf" strings, 1e309, integers beyond 2^53 and 32 bits
   fc.tuple(paths, numberField, fc.constantFrom('"NA"', '"Inf"', '"-Inf"', '"NaN"', '1e309', '-1e309', '"1.5"', 'true', '[]', '{}')).map(([p, f, v]) => json(p, JSON.stringify({ data: [{ ...boston, [f]: '__V__' }] }).replace('"__V__"', v))),
-  fc.tuple(paths, fc.constantFrom('chas', 'rad'), fc.constantFrom('9007199254740993', '2147483648', '-2147483649', '1e20', '0.5')).map(([p, f, v]) => json(p, JSON.stringify({ data: [{ ...boston, [f]: '__V__' }] }).replace('"__V__"', v))),
   // deep nesting
   fc.tuple(paths, fc.integer({ min: 100, max: 10_000 })).map(([p, depth]) => json(p, `{"data":${'['.repeat(depth)}${']'.repeat(depth)}}`)),
   // huge keys, __proto__ and constructor keys, unknown and missing fields

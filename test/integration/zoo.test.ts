@@ -69,9 +69,9 @@ interface Version {
 }
 
 describe('the model zoo through the HTTP API', () => {
-  it('has at least 25 model families from at least 12 packages', () => {
-    expect(zoo.length).toBeGreaterThanOrEqual(25);
-    expect(new Set(zoo.map((m) => m.package).filter((p) => p !== 'stats')).size).toBeGreaterThanOrEqual(12);
+  it('has at least 60 model families from at least 30 packages', () => {
+    expect(zoo.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(zoo.map((m) => m.package).filter((p) => p !== 'stats')).size).toBeGreaterThanOrEqual(30);
   });
 
   it.each(zoo.map((m) => [m.name, m] as const))('%s: offers its types, each scoring equal to R', async (_name, m) => {

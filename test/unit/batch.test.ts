@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blobFormat, checkInputBlobName, readBatchOptions } from '../../functions/batch/batchOptions.js';
 import { deriveStatus, failureReason, type BatchManifest } from '../../functions/batch/batchState.js';
+import { ColumnFrame, decodeFrame } from '../../functions/batch/columnFrame.js';
 import { csvValue } from '../../functions/batch/csvValues.js';
 import { csvRowSource, jsonRowSource, ndjsonRowSource } from '../../functions/batch/rowSources.js';
 import { AppError } from '../../functions/errors.js';
@@ -99,7 +100,7 @@ describe('readBatchOptions', () => {
 });
 
 describe('csvValue', () => {
-  const f = (type: 'numeric' | 'integer' | 'logical' | 'factor' | 'character') => ({ name: 'x', type });
+  const f = (type: 'numeric' | 'integer' | 'logical' | 'factor' | 'character' | 'date' | 'datetime' | 'difftime') => ({ name: 'x', type });
   it.each([
     ['1.5', f('numeric'), 1.5],
     ['NA', f('numeric'), null],
@@ -118,6 +119,13 @@ describe('csvValue', () => {
     ['Infinity', f('numeric'), 'Infinity'],
     ['1e999', f('numeric'), '1e999'],
     ['NaN', f('numeric'), 'NaN'],
+    ['2024-02-15', f('date'), '2024-02-15'],
+    ['', f('date'), null],
+    ['NA', f('datetime'), null],
+    ['2024-02-15 10:30:00', f('datetime'), '2024-02-15 10:30:00'],
+    ['1.5', f('difftime'), 1.5],
+    ['1.5 days', f('difftime'), '1.5 days'],
+    ['NA', f('difftime'), null],
   ])('reads %j as %j', (text, feature, value) => {
     expect(csvValue(text, feature)).toEqual(value);
   });
@@ -175,6 +183,39 @@ describe('csvRowSource', () => {
 
   it('refuses a malformed quote with a 400', async () => {
     expect(await failure(['x,g\n1,"é\n'])).toMatchObject({ status: 400, message: expect.stringMatching(/malformed/) });
+  });
+});
+
+describe('dates, date-times and difftimes in a CSV batch', () => {
+  const schema: ModelSchema = {
+    schemaVersion: 2,
+    features: [
+      { name: 'day', type: 'date' },
+      { name: 'at', type: 'datetime', timezone: 'America/New_York' },
+      { name: 'wait', type: 'difftime', units: 'days', nullable: true },
+    ],
+    output: { defaultType: 'response', types: { response: { kind: 'numeric' } } },
+  };
+
+  it("read as the same text (write.csv's quoted or not) and numbers, and fill a frame's string and double columns", async () => {
+    const s = csvRowSource(Readable.from([Buffer.from('"day","at","wait"\n"2024-02-15","2024-02-15 10:30:00",1.5\n2024-02-16,2024-02-16T09:00:00Z,NA\n')]), schema);
+    const frame = new ColumnFrame(schema.features, 'response', 2);
+    const rows: unknown[] = [];
+    for await (const block of s.blocks) for (const row of block) rows.push(s.values(row));
+    expect(rows).toEqual([
+      ['2024-02-15', '2024-02-15 10:30:00', 1.5],
+      ['2024-02-16', '2024-02-16T09:00:00Z', null],
+    ]);
+    for (const values of rows) expect(frame.push(values as unknown[])).toBe(-1);
+    expect(decodeFrame(frame.encode()).columns).toEqual({ day: ['2024-02-15', '2024-02-16'], at: ['2024-02-15 10:30:00', '2024-02-16T09:00:00Z'], wait: [1.5, null] });
+  });
+
+  it('gives a bad cell to the frame as its text, which it refuses', async () => {
+    const s = csvRowSource(Readable.from([Buffer.from('day,at,wait\n2024-02-30,2024-02-15T10:30Z,1\n')]), schema);
+    for await (const block of s.blocks) {
+      expect(new ColumnFrame(schema.features, 'response', 1).push(s.values(block[0]) as unknown[])).toBe(0);
+      expect(s.object(block[0])).toEqual({ day: '2024-02-30', at: '2024-02-15T10:30Z', wait: 1 });
+    }
   });
 });
 

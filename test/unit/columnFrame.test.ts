@@ -98,6 +98,44 @@ describe('ColumnFrame', () => {
   });
 });
 
+describe('date, date-time and difftime columns', () => {
+  const times: Feature[] = [
+    { name: 'day', type: 'date', nullable: true },
+    { name: 'at', type: 'datetime', timezone: 'America/New_York', nullable: false },
+    { name: 'wait', type: 'difftime', units: 'days', nullable: true },
+  ];
+
+  it('go as strings of their ISO text and as doubles, for R to make Date, POSIXct and difftime', () => {
+    const frame = new ColumnFrame(times, 'response', 3);
+    expect(frame.push(['2024-02-15', '2024-02-15T10:30:00Z', 1.5])).toBe(-1);
+    expect(frame.push([null, '2024-02-15 10:30', null])).toBe(-1);
+    const encoded = frame.encode();
+    expect(split(encoded).header.columns).toEqual([
+      { name: 'day', kind: 'string', values: ['2024-02-15', null] },
+      { name: 'at', kind: 'string', values: ['2024-02-15T10:30:00Z', '2024-02-15 10:30'] },
+      { name: 'wait', kind: 'double' },
+    ]);
+    expect(decodeFrame(encoded).columns).toEqual({ day: ['2024-02-15', null], at: ['2024-02-15T10:30:00Z', '2024-02-15 10:30'], wait: [1.5, null] });
+  });
+
+  it.each([
+    ['a day not in the calendar', ['2024-02-30', '2024-02-15T10:30Z', 1], 0],
+    ['a number for a date', [19768, '2024-02-15T10:30Z', 1], 0],
+    ['a date for a date-time', ['2024-02-15', '2024-02-15', 1], 1],
+    ["a time New York's clocks skip", ['2024-03-10', '2024-03-10 02:30', 1], 1],
+    ['null for a date-time the model needs', ['2024-02-15', null, 1], 1],
+    ['text for a difftime', ['2024-02-15', '2024-02-15T10:30Z', '1 days'], 2],
+  ])('refuse %s, as the row schema does', (_label, values, index) => {
+    expect(new ColumnFrame(times, 'response', 1).push(values)).toBe(index);
+  });
+
+  it("refuse a character input's value outside its training values", () => {
+    const frame = new ColumnFrame([{ name: 'sex', type: 'character', levels: ['F', 'M'] }], 'response', 2);
+    expect(frame.push(['X'])).toBe(0);
+    expect(frame.push(['M'])).toBe(-1);
+  });
+});
+
 describe('decodeFrame', () => {
   it('gives back every kind of value encoded, NA as null, row names included', () => {
     const rows: [unknown[], string | null][] = [

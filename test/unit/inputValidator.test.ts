@@ -105,6 +105,93 @@ describe('InputValidator', () => {
   });
 });
 
+describe('date, date-time and difftime inputs', () => {
+  const timeSchema = parseModelSchema(
+    JSON.stringify({
+      features: [
+        { name: 'day', type: 'date', min: '2024-01-01', max: '2024-03-31' },
+        { name: 'at', type: 'datetime', timezone: 'America/New_York', min: '2024-01-01T05:00:00Z', max: '2024-03-31T04:00:00Z' },
+        { name: 'wait', type: 'difftime', units: 'days', min: 0.5, max: 3 },
+        { name: 'seen', type: 'date', nullable: true },
+      ],
+      output: { defaultType: 'response', types: { response: { kind: 'numeric' } } },
+    }),
+  );
+  const times = new InputValidator(timeSchema);
+  const row = { day: '2024-02-15', at: '2024-02-15T10:30:00Z', wait: 1.5, seen: '2023-12-31' };
+  const refusal = (change: Record<string, unknown>): AppError => {
+    try {
+      times.validate(readRows({ data: [row, { ...row, ...change }] }, 10));
+    } catch (err) {
+      return err as AppError;
+    }
+    throw new Error('expected a 422');
+  };
+
+  it('takes ISO text for dates and date-times and a number for a difftime, and passes them on as sent', () => {
+    const rows = [row, { day: '2024-02-29', at: '2024-02-15 10:30', wait: 2, seen: null }, { day: '2024-03-01', at: '2024-02-15T10:30:00.5-0500', wait: 0 }];
+    expect(times.validate(readRows({ data: rows }, 10)).columns).toEqual({
+      day: ['2024-02-15', '2024-02-29', '2024-03-01'],
+      at: ['2024-02-15T10:30:00Z', '2024-02-15 10:30', '2024-02-15T10:30:00.5-0500'],
+      wait: [1.5, 2, 0],
+      seen: ['2023-12-31', null, null],
+    });
+  });
+
+  it.each([
+    ['a day that is not in the calendar', { day: '2024-02-30' }, 'day', 'must be a date (YYYY-MM-DD)'],
+    ['a date in another form', { day: '15/02/2024' }, 'day', 'must be a date (YYYY-MM-DD)'],
+    ['a number for a date', { day: 19768 }, 'day', 'must be a date (YYYY-MM-DD)'],
+    ['a number for a nullable date', { seen: 19768 }, 'seen', 'must be a date (YYYY-MM-DD)'],
+    ['a date for a date-time', { at: '2024-02-15' }, 'at', 'must be a date-time (ISO 8601, e.g. 2024-02-15T10:30:00Z)'],
+    ['an hour past 23', { at: '2024-02-15T25:00:00Z' }, 'at', 'must be a date-time (ISO 8601, e.g. 2024-02-15T10:30:00Z)'],
+    ['a boolean for a date-time', { at: true }, 'at', 'must be a date-time (ISO 8601, e.g. 2024-02-15T10:30:00Z)'],
+    ["a time New York's clocks skip", { at: '2024-03-10 02:30' }, 'at', 'must be a date-time (ISO 8601, e.g. 2024-02-15T10:30:00Z)'],
+    ['text for a difftime', { wait: '1.5 days' }, 'wait', 'must be a number (of days)'],
+    ['null for a date the model needs', { day: null }, 'day', 'is missing or NA; this model cannot score without it'],
+    ['null for a difftime the model needs', { wait: null }, 'wait', 'is missing or NA; this model cannot score without it'],
+  ])('refuses %s with 422, naming the field, row and pointer', (_label, change, field, message) => {
+    const err = refusal(change);
+    expect(err.status).toBe(422);
+    expect(err.errors).toEqual([{ field, row: 1, message, pointer: `/data/1/${field}` }]);
+  });
+
+  it('describes them in the row schema: formats, the time zone, the units', () => {
+    const { properties } = rowJsonSchema(timeSchema) as { properties: Record<string, Record<string, unknown>> };
+    expect(properties.day).toMatchObject({ type: 'string', format: 'date' });
+    expect(properties.at).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(properties.at?.description).toContain('America/New_York');
+    expect(properties.wait).toMatchObject({ type: 'number' });
+    expect(properties.wait?.description).toContain('days');
+    expect(properties.seen).toMatchObject({ type: ['string', 'null'], format: 'date' });
+  });
+
+  it('keeps the time zone (UTC when R stored none), the units and the ranges from model.json', () => {
+    const s = parseModelSchema(
+      '{"features":[{"name":"at","type":"datetime","timezone":"","min":"2024-01-01T00:00:00Z","max":"2024-02-01T00:00:00Z"},{"name":"w","type":"difftime","units":["hours"],"min":1,"max":2},{"name":"d","type":"date","min":"2024-01-01","max":"2024-02-01"}]}',
+    );
+    expect(s.features).toEqual([
+      { name: 'at', type: 'datetime', nullable: false, timezone: 'UTC', min: '2024-01-01T00:00:00Z', max: '2024-02-01T00:00:00Z' },
+      { name: 'w', type: 'difftime', nullable: false, units: 'hours', min: 1, max: 2 },
+      { name: 'd', type: 'date', nullable: false, min: '2024-01-01', max: '2024-02-01' },
+    ]);
+  });
+});
+
+describe('a character input with training values', () => {
+  const v = new InputValidator(parseModelSchema('{"features":[{"name":"sex","type":"character","levels":["F","M"]},{"name":"note","type":"character","nullable":true}]}'));
+
+  it('takes them and refuses others as unseen levels', () => {
+    expect(v.validate(readRows({ data: [{ sex: 'M', note: 'any' }] }, 10)).columns).toEqual({ sex: ['M'], note: ['any'] });
+    try {
+      v.validate(readRows({ data: [{ sex: 'X' }] }, 10));
+      throw new Error('expected a 422');
+    } catch (err) {
+      expect((err as AppError).errors).toEqual([{ field: 'sex', row: 0, message: 'is not one of the levels seen in training: F, M', pointer: '/data/0/sex' }]);
+    }
+  });
+});
+
 describe('parseModelSchema', () => {
   it('reads what R unboxed: one level, one class, one package', () => {
     const s = parseModelSchema('{"features":[{"name":"g","type":"factor","levels":"only"}],"packages":"randomForest","output":{"defaultType":"prob","types":{"prob":{"kind":"probabilities","classes":"yes"}}}}');
@@ -123,7 +210,9 @@ describe('parseModelSchema', () => {
 
   it.each([
     ['no features', '{"features": []}'],
-    ['an unknown type', '{"features": [{"name": "a", "type": "date"}]}'],
+    ['an unknown type', '{"features": [{"name": "a", "type": "complex"}]}'],
+    ['a difftime without units', '{"features": [{"name": "a", "type": "difftime"}]}'],
+    ['a difftime of other units', '{"features": [{"name": "a", "type": "difftime", "units": "months"}]}'],
     ['a factor without levels', '{"features": [{"name": "a", "type": "factor"}]}'],
   ])('refuses a schema with %s', (_label, text) => {
     expect(() => parseModelSchema(text)).toThrow(/model.json/);

@@ -3,9 +3,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binOf, featurePsi, psi, readProfile, shares, type FeatureProfile } from '../../functions/monitoring/profile.js';
+import { BUCKET_MS, versionReport, VersionCounts } from '../../functions/monitoring/liveCounts.js';
+import { binOf, featurePsi, psi, readProfile, shares, timeNumber, type FeatureProfile } from '../../functions/monitoring/profile.js';
 import { rHandlerDir } from '../../functions/paths.js';
-import { parseModelSchema } from '../../functions/scoring/modelSchema.js';
+import { parseModelSchema, type Feature } from '../../functions/scoring/modelSchema.js';
 import { sampleModelsDir } from '../../scripts/samples.js';
 
 describe('population stability index', () => {
@@ -45,6 +46,41 @@ describe('feature PSI against the reference profile', () => {
     expect(featurePsi(levels, ['a', 'c', 'c', 'c'])).toBeGreaterThan(0.25);
     // Missing values are the null share's business, not the bins'.
     expect(featurePsi(levels, ['a', 'b', null, undefined])).toBe(0);
+  });
+});
+
+describe('dates, date-times and difftimes', () => {
+  const day: Feature = { name: 'day', type: 'date', min: '2024-01-01', max: '2024-01-31' };
+  const at: Feature = { name: 'at', type: 'datetime', timezone: 'America/New_York', min: '2024-01-01T05:00:00Z', max: '2024-01-02T05:00:00Z' };
+  const wait: Feature = { name: 'wait', type: 'difftime', units: 'days', min: 0, max: 2 };
+  const jan = (d: number) => `2024-01-${String(d).padStart(2, '0')}`;
+
+  it("are profiled as R's numbers: days since 1970-01-01, seconds since the epoch, the difftime's own number", () => {
+    expect(timeNumber(day)?.('2024-02-15')).toBe(19768);
+    // Without an offset, in the feature's time zone (EST in February).
+    expect(timeNumber(at)?.('2024-02-15 10:30:00')).toBe(Date.parse('2024-02-15T15:30:00Z') / 1000);
+    expect(timeNumber(at)?.('2024-02-15T10:30:00Z')).toBe(Date.parse('2024-02-15T10:30:00Z') / 1000);
+    expect(timeNumber(wait)).toBeUndefined();
+  });
+
+  it('bin live values against the reference as numbers, and count those outside the training range', () => {
+    // Deciles of 1-30 January 2024 in days since 1970-01-01 (19723 is 1 January): three days a bin.
+    const breaks = [2, 5, 8, 11, 14, 17, 20, 23, 26].map((d) => 19723 + d);
+    const profile = { rows: 31, bins: 10, features: { day: { kind: 'numeric' as const, breaks, shares: new Array(10).fill(0.1), nullShare: 0 } } };
+    const january = Array.from({ length: 30 }, (_, i) => jan(i + 1));
+    expect(featurePsi(profile.features.day, january, day)).toBeCloseTo(0, 10);
+    expect(featurePsi(profile.features.day, january.map((d) => d.replace('2024-01', '2024-03')), day)).toBeGreaterThan(0.25);
+
+    const counts = new VersionCounts([day, at, wait], profile);
+    const t0 = Date.UTC(2025, 0, 1);
+    counts.observeRows({ day: [...january, '2024-02-01', null], at: new Array(32).fill('2024-01-01 12:00'), wait: new Array(32).fill(3) }, 32, t0);
+    const report = versionReport(counts.buckets(t0), [day, at, wait], profile, { from: t0, to: t0 + BUCKET_MS, psiThreshold: 0.25, minRows: 10, points: 1 });
+    const [dayReport, atReport, waitReport] = report.features;
+    expect(dayReport?.psi).toBeCloseTo(featurePsi(profile.features.day, [...january, '2024-02-01'], day), 12);
+    expect(dayReport?.outOfRangeShare).toBeCloseTo(1 / 31, 12);
+    expect(dayReport?.bins[0]?.label).toBe('(-Inf, 2024-01-03]');
+    expect(atReport?.outOfRangeShare).toBe(0);
+    expect(waitReport?.outOfRangeShare).toBe(1);
   });
 });
 

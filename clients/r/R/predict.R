@@ -6,7 +6,9 @@
 #'
 #' @param object A `scoring_endpoint` (from [scoring_endpoint()]).
 #' @param newdata A data frame of rows to score. Columns the model does not take are
-#'   dropped (as predict() ignores them), once the app has said which model scored.
+#'   dropped (as predict() ignores them), once the app has said which model scored. Date
+#'   columns go as "YYYY-MM-DD", POSIXct as the instant in UTC (ISO 8601 with "Z"), and
+#'   difftime columns in the units the model was trained with.
 #' @param type A prediction type the model offers (see its description); NULL for its default.
 #' @param model,version The model's name (NULL: the app's default model) and a version or
 #'   alias (NULL: `production`, else `latest`).
@@ -33,6 +35,7 @@ predict.scoring_endpoint <- function(object, newdata, type = NULL, model = NULL,
   path <- score_path(model, version)
   endpoint$subject <- if (is.null(subject)) call_subject() else as.character(subject)
   own_names <- has_own_row_names(rows)
+  rows <- difftimes_in_schema_units(endpoint, rows, model, version)
   # Columns the model does not take (the response, an id...) are refused by the app: keep
   # those the refusing version takes, as predict() ignores the rest, and score again. Each
   # try starts from all the columns, so an alias that moves (or splits) between tries to a

@@ -1,6 +1,7 @@
 # Rows of a data frame as the app takes them: JSON records (doubles exact, NA as null,
-# factors as strings, own row names in "_row") for scoring, and CSV (the same values,
-# row names in write.csv's unnamed first column) for batches.
+# factors as strings, dates and date-times as ISO 8601 text, own row names in "_row") for
+# scoring, and CSV (the same values, row names in write.csv's unnamed first column) for
+# batches.
 
 as_rows <- function(newdata, what = "newdata") {
   if (is.matrix(newdata)) newdata <- as.data.frame(newdata, stringsAsFactors = FALSE)
@@ -22,10 +23,14 @@ has_own_row_names <- function(df) {
   !identical(rownames(df), as.character(seq_len(nrow(df))))
 }
 
-# A column as plain values: doubles as exact JSON numbers (verbatim), factors, dates and
-# other classed vectors as their text, integers, logicals and strings as they are.
+# A column as plain values: doubles as exact JSON numbers (verbatim), dates and date-times
+# as ISO 8601 text, difftimes as their numbers (see time_columns.R), factors and other
+# classed vectors as their text, integers, logicals and strings as they are.
 json_column <- function(col) {
   if (is.factor(col)) return(as.character(col))
+  time <- time_column(col)
+  if (is.double(time)) return(structure(exact_number_text(time, na = "null"), class = "json"))
+  if (!is.null(time)) return(time)
   if (is.double(col) && is.null(oldClass(col))) return(structure(exact_number_text(col, na = "null"), class = "json"))
   if (!is.null(oldClass(col))) return(as.character(col))
   col
@@ -46,6 +51,9 @@ rows_json <- function(rows, type = NULL, row_names = FALSE) {
 csv_column <- function(col) {
   quote <- function(x) ifelse(is.na(x), "NA", paste0("\"", gsub("\"", "\"\"", enc2utf8(x), fixed = TRUE), "\""))
   if (is.factor(col)) return(quote(as.character(col)))
+  time <- time_column(col)
+  if (is.double(time)) return(exact_number_text(time, na = "NA"))
+  if (!is.null(time)) return(ifelse(is.na(time), "NA", time))
   if (is.double(col) && is.null(oldClass(col))) return(exact_number_text(col, na = "NA"))
   if (is.logical(col)) return(ifelse(is.na(col), "NA", ifelse(col, "TRUE", "FALSE")))
   if (is.integer(col) && is.null(oldClass(col))) return(ifelse(is.na(col), "NA", as.character(col)))

@@ -61,6 +61,7 @@ batch_input <- function(endpoint, data, model, version) {
     keep <- intersect(names(rows), feature_names(desc))
     if (length(keep) > 0L) rows <- rows[keep]
   }
+  rows <- difftimes_in_schema_units(endpoint, rows, model, version)
   path <- tempfile("rscoring-batch-", fileext = ".csv")
   write_rows_csv(rows, path)
   list(path = path, format = "csv", temporary = TRUE)

@@ -20,11 +20,26 @@ loaded_service <- function(name) {
 
 prototype <- function(name) readRDS(file.path(model_dir(name), "prototype.rds"))
 
+# jsonlite writes at most 15 significant digits: doubles go as their exact text (17 digits),
+# one value unboxed as auto_unbox does.
+json_numbers <- function(v) {
+  text <- ifelse(is.finite(v), sprintf("%.17g", v), "null")
+  structure(if (length(text) == 1L) text else paste0("[", paste(text, collapse = ","), "]"), class = "json")
+}
+
+# The columns body for a frame (one row's values unboxed; a missing one as [null]).
 columns_body <- function(frame, type = NULL) {
-  cols <- lapply(frame, function(v) if (is.factor(v)) as.character(v) else v)
+  cols <- lapply(frame, function(v) {
+    if (length(v) == 1L && is.na(v)) return(I(NA))
+    if (is.factor(v)) return(as.character(v))
+    if (inherits(v, "difftime")) v <- as.numeric(v)
+    if (is.double(v) && !inherits(v, c("Date", "POSIXt"))) return(json_numbers(v))
+    v
+  })
   body <- list(columns = cols)
   if (!is.null(type)) body$type <- type
-  charToRaw(as.character(jsonlite::toJSON(body, auto_unbox = TRUE, digits = I(17), na = "null")))
+  charToRaw(as.character(jsonlite::toJSON(body, auto_unbox = TRUE, na = "null", POSIXt = "ISO8601", UTC = TRUE,
+                                          json_verbatim = TRUE)))
 }
 
 json_of <- function(out) jsonlite::fromJSON(out$body, simplifyVector = TRUE)

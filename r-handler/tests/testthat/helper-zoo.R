@@ -5,7 +5,7 @@ source(file.path(dirname(handler_root), "test", "zoo", "zoo.R"), local = globale
 zoo <- local({
   out <- list()
   for (z in zoo_models()) {
-    if (z$package != "stats") suppressPackageStartupMessages(library(z$package, character.only = TRUE))
+    for (pkg in zoo_packages(z)) suppressPackageStartupMessages(library(pkg, character.only = TRUE))
     z$model <- suppressWarnings(z$fit(z$data))
     z$dir <- file.path(tempdir(), "zoo", z$name)
     dir.create(z$dir, recursive = TRUE, showWarnings = FALSE)

@@ -150,3 +150,18 @@ test_that("a PCA, whose only prediction is several named numbers a row, offers t
 test_that("a ridge regression's inputs are the columns it kept the means of", {
   expect_identical(model_inputs(MASS::lm.ridge(mpg ~ wt + hp, data = mtcars)), c("wt", "hp"))
 })
+
+test_that("types that fail on one row are tried again with padding rows holding every level, kept only when that offers more", {
+  d <- as.data.frame(nlme::Orthodont)[, c("distance", "age", "Sex")]
+  d$Sex <- as.character(d$Sex)
+  features <- list(list(name = "age", type = "numeric"), list(name = "Sex", type = "factor", levels = I(c("Female", "Male"))))
+  rows <- coerce_frame(d[c(1, 2, 65, 66), ], features)
+  padding <- level_padding(rows[1L, , drop = FALSE], features)
+  gls <- nlme::gls(distance ~ age + Sex, data = d)
+  found <- discover_types(gls, rows, padding = padding)
+  expect_identical(found$padding, padding)
+  expect_identical(found$types$response$values, as.vector(predict(gls, rows)))
+  expect_error(discover_types(gls, rows), "2 or more levels")
+  plain <- lm(distance ~ age + Sex, data = d)
+  expect_null(discover_types(plain, rows, padding = padding)$padding)
+})

@@ -66,3 +66,24 @@ test_that("nested values are a 422", {
   expect_identical(err$errors[[1]]$field, "n")
   expect_identical(err$errors[[1]]$row, 1L)
 })
+
+test_that("characters with levels become factors; dates, date-times and durations their R classes", {
+  typed <- list(
+    list(name = "g", type = "character", levels = c("lo", "hi"), nullable = FALSE),
+    list(name = "d", type = "date", nullable = TRUE),
+    list(name = "t", type = "datetime", timezone = "Europe/Paris", nullable = FALSE),
+    list(name = "s", type = "difftime", units = "hours", nullable = FALSE)
+  )
+  df <- coerce_columns(list(g = c("hi", "lo"), d = c("2024-02-29", NA), t = c("2024-06-01T10:00:00Z", "2024-06-01 12:00"),
+                            s = c(1.5, 2L)), typed, 2L)
+  expect_identical(df$g, factor(c("hi", "lo"), levels = c("lo", "hi")))
+  expect_identical(df$d, as.Date(c("2024-02-29", NA)))
+  expect_identical(df$t, as.POSIXct(c("2024-06-01 12:00", "2024-06-01 12:00"), tz = "Europe/Paris"))
+  expect_identical(df$s, as.difftime(c(1.5, 2), units = "hours"))
+  bad <- list(g = c("hi", "mid"), d = c("2024-02-29", "29/02/2024"), t = c("noon", "2024-06-01T10:00+02:00"), s = c(TRUE, FALSE))
+  err <- tryCatch(coerce_columns(bad, typed, 2L), scoring_error = identity)
+  got <- vapply(err$errors, function(e) paste(e$field, e$row, e$message), "")
+  expect_identical(got, c("g 1 is not one of the levels seen in training: lo, hi", "d 1 must be a date (YYYY-MM-DD)",
+                          "t 0 must be a date-time (ISO 8601, e.g. 2024-02-15T10:30:00Z)",
+                          "s 0 must be a number (of hours)", "s 1 must be a number (of hours)"))
+})

@@ -10,7 +10,7 @@ test_that("a frame of Boston rows scores exactly as predict(), numbers coming ba
   expect_identical(decode_doubles(body$predictions64), unname(predict(svc$model, d)))
 })
 
-test_that("NA doubles, NA integers and NA levels arrive as NA, and class probabilities stay JSON", {
+test_that("NA doubles and NA levels arrive as NA, and class probabilities stay JSON", {
   svc <- loaded_service("penguins-rf")
   d <- prototype("penguins-rf")[1:6, ]
   d$bill_length_mm[1] <- NA
@@ -20,7 +20,7 @@ test_that("NA doubles, NA integers and NA levels arrive as NA, and class probabi
   expect_identical(req$type, "prob")
   expect_identical(req$n, 6L)
   expect_true(is.na(req$columns$bill_length_mm[1]) && !is.nan(req$columns$bill_length_mm[1]))
-  expect_identical(req$columns$body_mass_g[2], NA_integer_)
+  expect_identical(req$columns$body_mass_g[2], NA_real_)
   expect_identical(req$columns$sex[3], NA_character_)
   expect_identical(req$columns$island, as.character(d$island))
   out <- score_route(svc, frame_of(d, svc$schema$features, type = "prob"), FRAME_CONTENT_TYPE)
@@ -30,11 +30,13 @@ test_that("NA doubles, NA integers and NA levels arrive as NA, and class probabi
   expect_equal(unname(rowSums(probs)), rep(1, 6))
 })
 
-test_that("logical and string columns are read from a frame", {
-  raw <- c(charToRaw('{"rows":3,"columns":[{"name":"ok","kind":"logical"},{"name":"s","kind":"string","values":["a",null,"c"]}]}'),
-           as.raw(10L), writeBin(c(1L, NA_integer_, 0L), raw(), size = 4L, endian = "little"))
+test_that("logical, integer and string columns are read from a frame, NA integers as NA", {
+  raw <- c(charToRaw('{"rows":3,"columns":[{"name":"ok","kind":"logical"},{"name":"n","kind":"integer"},{"name":"s","kind":"string","values":["a",null,"c"]}]}'),
+           as.raw(10L), writeBin(c(1L, NA_integer_, 0L), raw(), size = 4L, endian = "little"),
+           writeBin(c(7L, NA_integer_, -2L), raw(), size = 4L, endian = "little"))
   req <- parse_frame(raw)
   expect_identical(req$columns$ok, c(TRUE, NA, FALSE))
+  expect_identical(req$columns$n, c(7L, NA_integer_, -2L))
   expect_identical(req$columns$s, c("a", NA, "c"))
 })
 

@@ -34,3 +34,15 @@ test_that("describe writes the profile of every feature the prototype has into m
   expect_length(json$profile$features$bill_length_mm$shares, 10)
   expect_equal(json$profile$features$bill_length_mm$nullShare, mean(is.na(penguins$bill_length_mm)))
 })
+
+test_that("dates are profiled as days, date-times as seconds since the epoch, durations in their units", {
+  day <- as.Date("2024-01-01") + c(0:99, NA)
+  p <- column_profile(day)
+  expect_equal(p$kind, "numeric")
+  expect_equal(unclass(p$breaks), unname(quantile(as.numeric(day[1:100]), probs = 1:9 / 10)))
+  expect_equal(p$nullShare, 1 / 101)
+  at <- as.POSIXct("2024-03-01", tz = "America/New_York") + 3600 * 0:99
+  expect_equal(unclass(column_profile(at)$breaks), unname(quantile(as.numeric(at), probs = 1:9 / 10)))
+  stay <- as.difftime(1:100, units = "mins")
+  expect_equal(unclass(column_profile(stay)$breaks), unname(quantile(1:100, probs = 1:9 / 10)))
+})

@@ -21,7 +21,7 @@ for (z in zoo) local({
   })
 })
 
-test_that("the zoo covers at least 25 model families from at least 12 packages", {
-  expect_gte(length(zoo), 25L)
-  expect_gte(length(setdiff(unique(vapply(zoo, `[[`, "", "package")), "stats")), 12L)
+test_that("the zoo covers at least 60 model families from at least 30 packages", {
+  expect_gte(length(zoo), 60L)
+  expect_gte(length(setdiff(unique(vapply(zoo, `[[`, "", "package")), "stats")), 30L)
 })

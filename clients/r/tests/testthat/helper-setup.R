@@ -9,6 +9,12 @@ live_endpoint <- function(...) {
   scoring_endpoint(url, Sys.getenv("RSCORING_KEY"), admin_key = Sys.getenv("RSCORING_ADMIN_KEY"), ...)
 }
 
+# Admin calls need the master key and an app with the admin routes.
+skip_without_admin <- function(ep) {
+  testthat::skip_if(is.null(ep$secrets$admin_key), "RSCORING_ADMIN_KEY is not set: admin calls are not tested")
+  testthat::skip_if_not(admin_routes_available(ep), "the app has no admin routes yet (GET /api/models/{name}/history answers 404)")
+}
+
 # A sample model directory (r-handler/examples/models/<name>): the fit, its prototype, and
 # its score.R's functions when it has one.
 sample_model <- function(name) {

@@ -1,11 +1,6 @@
 # Publishing, promoting, rolling back and deleting versions: admin calls (the master key),
 # against routes being built; skipped where the app does not have them yet.
 
-skip_without_admin <- function(ep) {
-  skip_if(is.null(ep$secrets$admin_key), "RSCORING_ADMIN_KEY is not set: admin calls are not tested")
-  skip_if_not(admin_routes_available(ep), "the app has no admin routes yet (GET /api/models/{name}/history answers 404)")
-}
-
 served_version <- function(ep, name, rows) attr(predict(ep, rows, model = name), "model_version")
 
 test_that("publish, promote, roll back and delete versions from R", {
