@@ -22,7 +22,7 @@ export function hoursBetween(from: number, to: number): number[] {
  */
 export class MonitorStore {
   readonly #container: ContainerClient;
-  #created = false;
+  #creating: Promise<void> | undefined;
 
   constructor(container: ContainerClient) {
     this.#container = container;
@@ -40,12 +40,21 @@ export class MonitorStore {
     try {
       await put();
     } catch (err) {
-      // The container is made on first use (and again if the storage was reset).
-      if (!(err instanceof RestError && err.statusCode === 404) || this.#created) throw err;
-      await this.#container.createIfNotExists();
-      this.#created = true;
+      // The container is made on first use (and again if the storage was reset). Writes of
+      // several versions fail together at first: they wait for one creation, then each retries.
+      if (!(err instanceof RestError && err.statusCode === 404)) throw err;
+      await this.#create();
       await put();
     }
+  }
+
+  /** Creates the container, one request at a time (createIfNotExists may be asked again later, after a reset). */
+  #create(): Promise<void> {
+    this.#creating ??= this.#container
+      .createIfNotExists()
+      .then(() => undefined)
+      .finally(() => (this.#creating = undefined));
+    return this.#creating;
   }
 
   /** Every instance's buckets of a model in [from, to), by version (each instance's list apart, for merging). */
