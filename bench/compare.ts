@@ -16,7 +16,7 @@ import { appRoot } from '../functions/paths.js';
 import { ModelStore } from '../functions/storage/modelStore.js';
 import { startAzurite } from '../scripts/azurite.js';
 import { publishSamples } from '../scripts/samples.js';
-import { load } from './load.js';
+import { ensureWrk, load } from './load.js';
 
 const other = process.argv[2] ? resolve(process.argv[2]) : '';
 if (!other || !existsSync(join(other, 'dist/test/host/cli.js'))) {
@@ -47,6 +47,7 @@ async function startApp(root: string, storage: string): Promise<{ url: string; c
   return { url: `${base}/api/score`, child };
 }
 
+await ensureWrk((msg) => console.log(`[compare] ${msg}`));
 const azurite = await startAzurite();
 const apps: Record<'this' | 'other', { url: string; child: ResultPromise }> = {} as never;
 try {

@@ -15,6 +15,14 @@ export interface LoadResult {
   errors: number;
 }
 
+/** Installs wrk from Debian's packages when it is missing (as root; otherwise says how). */
+export async function ensureWrk(log: (msg: string) => void): Promise<void> {
+  if ((await execa('which', ['wrk'], { reject: false })).exitCode === 0) return;
+  if (process.getuid?.() !== 0) throw new Error('the benchmark needs wrk: apt-get install wrk');
+  log('installing wrk (Debian package)');
+  await execa('apt-get', ['install', '-y', '-qq', 'wrk'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
 /** "2.85ms", "812.00us", "1.02s" in milliseconds. */
 function ms(value: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());

@@ -17,7 +17,7 @@ import { startAzurite } from '../scripts/azurite.js';
 import { publishSamples, sampleModelsDir } from '../scripts/samples.js';
 import { measureBatches } from './batchRun.js';
 import { measureRolloutCost } from './rolloutCost.js';
-import { load, type LoadResult } from './load.js';
+import { ensureWrk, load, type LoadResult } from './load.js';
 import { childPids, memory, slope } from './procStats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -25,13 +25,6 @@ const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 const batchRows = Number(process.env.BENCH_BATCH_ROWS ?? 100_000);
 const log = (msg: string) => console.log(`[bench] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ensureWrk(): Promise<void> {
-  if ((await execa('which', ['wrk'], { reject: false })).exitCode === 0) return;
-  if (process.getuid?.() !== 0) throw new Error('the benchmark needs wrk: apt-get install wrk');
-  log('installing wrk (Debian package)');
-  await execa('apt-get', ['install', '-y', '-qq', 'wrk'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
-}
 
 async function waitFor(url: string, init: RequestInit, ok: (res: Response) => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +58,7 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const bostonRow = { crim: 0.00632, zn: 18, indus: 2.31, chas: 0, nox: 0.538, rm: 6.575, age: 65.2, dis: 4.09, rad: 1, tax: 296, ptratio: 15.3, black: 396.9, lstat: 4.98 };
 
 async function main(): Promise<void> {
-  await ensureWrk();
+  await ensureWrk(log);
   const azurite = await startAzurite();
   const store = ModelStore.fromConnectionString(azurite.connectionString, 'models');
   await publishSamples(store);
