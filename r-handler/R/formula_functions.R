@@ -87,7 +87,7 @@ held_formulas <- function(x, depth = 2L) {
     slots <- tryCatch(methods::slotNames(class(x)), error = function(e) character())
     lapply(slots, function(s) tryCatch(methods::slot(x, s), error = function(e) NULL))
   } else if (is.list(x) && !is.data.frame(x)) {
-    lapply(seq_along(x), function(i) .subset2(x, i))
+    unclass(x) # its own members, not what a length() or [[ method of its class says (partykit's party)
   } else {
     list()
   }

@@ -152,6 +152,17 @@ test_that("pkg::fn in a formula names its package, and one not installed is refu
   expect_error(model_packages(ghost), "the model needs the R package 'ghostpkg', which is not installed", fixed = TRUE)
 })
 
+test_that("a model whose class gives length() and [[ their own meaning (partykit's trees) is read by its members", {
+  registerS3method("length", "overlong", function(x) 99L)
+  registerS3method("[[", "overlong", function(x, i) stop("not a member"))
+  model <- structure(list(terms = stats::terms(mpg ~ splines::ns(wt, df = 3)), fit = list(formula = y ~ log(x))),
+                     class = "overlong")
+  expect_identical(length(model), 99L)
+  expect_identical(model_packages(model), "splines")
+  tree <- partykit::ctree(Ozone ~ ., data = airquality[!is.na(airquality$Ozone), ])
+  expect_identical(model_packages(tree), "partykit")
+})
+
 test_that("the functions score.R calls are found too, but not those it defines", {
   score <- tempfile(fileext = ".R")
   writeLines(c(
