@@ -58,6 +58,13 @@ export interface Config {
   /** Models whose requests are never merged (as with "microBatch": false in model.json). */
   microBatchOff: string[];
   maxBodyBytes: number;
+  /** How long the app waits for a whole request body (the platform's front end cuts slower ones first). */
+  bodyReadTimeoutMs: number;
+  /**
+   * Whether x-ms-client-principal-name names the caller: only where the platform's
+   * authentication is on, which sets it and drops a caller's own.
+   */
+  trustClientPrincipal: boolean;
   maxRows: number;
   modelCacheDir: string;
   /** How often model versions and aliases are re-read from storage. */
@@ -194,6 +201,8 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     splitMaxHoldMs: int('SPLIT_MAX_HOLD_MS', 50, 0, 1000),
     microBatchOff: list('MICRO_BATCH_OFF', []),
     maxBodyBytes: int('MAX_BODY_BYTES', 4 * 1024 * 1024, 1024),
+    bodyReadTimeoutMs: int('BODY_READ_TIMEOUT_MS', 30_000, 100),
+    trustClientPrincipal: bool('TRUST_CLIENT_PRINCIPAL', false),
     maxRows: int('MAX_ROWS', 10_000, 1),
     modelCacheDir: text('MODEL_CACHE_DIR', join(tmpdir(), 'r-scoring', 'models')),
     modelRefreshMs: int('MODEL_REFRESH_MS', 2000, 100),

@@ -23,6 +23,7 @@ export const errorCodes = {
   version_in_use: { status: 409, title: 'Version in use' },
   version_exists: { status: 409, title: 'Version already published' },
   describe_failed: { status: 422, title: 'The model could not be described' },
+  body_timeout: { status: 408, title: 'Request body too slow' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   too_many_rows: { status: 413, title: 'Too many rows' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

@@ -53,8 +53,8 @@ async function drive(url: string, key: string, opts: { connections: number; seco
   return { requests: r.requests.total, rps: round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, statuses, errors: r.errors, timeouts: r.timeouts };
 }
 
-async function ready(url: string): Promise<{ status: string; models: { name: string; readyWorkers: number; workers: number; state: string; restarts: number }[] }> {
-  return (await (await fetch(`${url}/api/health/ready`)).json()) as never;
+async function ready(url: string, key: string): Promise<{ status: string; models: { name: string; readyWorkers: number; workers: number; state: string; restarts: number }[] }> {
+  return (await (await fetch(`${url}/api/health/models`, { headers: { 'x-functions-key': key } })).json()) as never;
 }
 
 /** Sequential requests timing only the accepted ones: what a well-behaved client sees. */
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     await sleep(1000);
     const killStart = performance.now();
     while (killed < kills && performance.now() - killStart < (kills * 1.5 + 5) * 1000) {
-      const pool = (await ready(url).catch(() => undefined))?.models.find((m) => m.name === 'boston-rf');
+      const pool = (await ready(url, key).catch(() => undefined))?.models.find((m) => m.name === 'boston-rf');
       if (!pool || pool.readyWorkers < pool.workers) {
         await sleep(20);
         continue;
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
         }
       }
       await sleep(50);
-      const r = await ready(url).catch(() => undefined);
+      const r = await ready(url, key).catch(() => undefined);
       if (r?.status === 'degraded') sawDegraded = true;
       await sleep(150);
     }
@@ -143,14 +143,14 @@ async function main(): Promise<void> {
     let recoveredMs = 0;
     const recoveryStart = performance.now();
     for (;;) {
-      const r = await ready(url);
+      const r = await ready(url, key);
       const boston = r.models.find((m) => m.name === 'boston-rf');
       if (boston && boston.readyWorkers === boston.workers && boston.state === 'ready') break;
       if (performance.now() - recoveryStart > 60_000) break;
       await sleep(50);
     }
     recoveredMs = performance.now() - recoveryStart;
-    const poolAfter = (await ready(url)).models.find((m) => m.name === 'boston-rf');
+    const poolAfter = (await ready(url, key)).models.find((m) => m.name === 'boston-rf');
 
     log('a hung R call among normal traffic');
     const normal = await drive(url, key, { connections: 8, seconds: 10 });

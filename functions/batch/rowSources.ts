@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { ROW_NAME, rowNameOf } from '../scoring/inputValidator.js';
+import { MAX_ERRORS, MAX_ROW_NAME_LENGTH, ROW_NAME, rowNameOf } from '../scoring/inputValidator.js';
 import type { Feature, ModelSchema } from '../scoring/modelSchema.js';
 import type { ParsedRows } from '../scoring/requestBody.js';
 import { csvValue } from './csvValues.js';
@@ -150,6 +150,7 @@ function csvRecords(stream: Readable): AsyncIterable<string[][]> {
  */
 export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
   const { features } = schema;
+  const named = !features.some((f) => f.name === ROW_NAME);
   let header: string[] | undefined;
   let columnOf: number[] = [];
   let headerFeatures: (Feature | undefined)[] = [];
@@ -164,9 +165,10 @@ export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
         first[0] = (first[0] ?? '').replace(/^\uFEFF/, '');
         namesColumn = first.length > 1 && first[0] === '';
         header = checkHeader(first, schema, namesColumn);
-        const h = header;
-        columnOf = schema.features.map((f) => h.indexOf(f.name));
-        headerFeatures = h.map((name) => schema.features.find((f) => f.name === name));
+        const at = new Map(header.map((name, i) => [name, i]));
+        const byName = new Map(schema.features.map((f) => [f.name, f]));
+        columnOf = schema.features.map((f) => at.get(f.name) ?? -1);
+        headerFeatures = header.map((name, i) => (namesColumn && i === 0 ? undefined : byName.get(name)));
         from = 1;
       }
       for (let i = from; i < records.length; i++) {
@@ -185,6 +187,7 @@ export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
     pointer: rowPointer,
     values(row) {
       const cells = row as string[];
+      if (namesColumn && (cells[0] as string).length > MAX_ROW_NAME_LENGTH) return undefined;
       const values = new Array<unknown>(features.length);
       for (let i = 0; i < features.length; i++) {
         const at = columnOf[i] as number;
@@ -198,22 +201,35 @@ export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
       (header ?? []).forEach((name, i) => {
         if (!(namesColumn && i === 0)) object[name] = csvValue(cells[i] as string, headerFeatures[i]);
       });
+      // The row name is checked as a JSON body's "_row" is (its length).
+      if (namesColumn && named) object[ROW_NAME] = cells[0];
       return object;
     },
     rowName: (row) => (namesColumn ? ((row as string[])[0] as string) : undefined),
   };
 }
 
+/** The header's problems, found in one pass over sets (linear in its length), at most MAX_ERRORS named. */
 function checkHeader(header: string[], schema: ModelSchema, namesColumn: boolean): string[] {
   const known = new Set(schema.features.map((f) => f.name));
-  const unknown = header.filter((h, i) => !known.has(h) && !(namesColumn && i === 0));
-  const missing = schema.features.filter((f) => !f.nullable && !header.includes(f.name)).map((f) => f.name);
-  const duplicated = header.filter((h, i) => header.indexOf(h) !== i);
+  const seen = new Set<string>();
+  const unknown: string[] = [];
+  const duplicated: string[] = [];
+  header.forEach((h, i) => {
+    if (namesColumn && i === 0) return;
+    if (seen.has(h)) duplicated.push(h);
+    else if (!known.has(h)) unknown.push(h);
+    seen.add(h);
+  });
+  const missing = schema.features.filter((f) => !f.nullable && !seen.has(f.name)).map((f) => f.name);
   const errors = [
     ...missing.map((field) => ({ field, message: 'is a required column', pointer: '/header' })),
     ...unknown.map((field) => ({ field, message: 'is not an input of this model', pointer: '/header' })),
     ...duplicated.map((field) => ({ field, message: 'is named twice', pointer: '/header' })),
   ];
-  if (errors.length > 0) throw new AppError('invalid_input', 'The CSV header does not match the model\'s inputs.', { errors });
+  if (errors.length > 0) {
+    const more = header.length > known.size + 1 ? ` It has ${header.length} columns; the model takes ${known.size}.` : '';
+    throw new AppError('invalid_input', `The CSV header does not match the model's inputs.${more}`, { errors: errors.slice(0, MAX_ERRORS) });
+  }
   return header;
 }

@@ -32,7 +32,7 @@ export async function score(request: HttpRequest, context: InvocationContext): P
     const route = await models().route(request.params.name, request.params.version, request.headers.get(SUBJECT_HEADER) ?? undefined);
     loaded = route.served;
     model = { name: loaded.name, version: loaded.version };
-    const parsed = readRows(parseJson(text), c.maxRows);
+    const parsed = readRows(parseJson(text), c.maxRows, loaded.validator.maxColumns);
     const batch = loaded.validator.validate(parsed);
     const result = await loaded.pool.score({ ...batch, traceParent: context.traceContext?.traceParent ?? undefined });
     monitor().scored({ loaded, parsed, batch, predictions: result.predictions, latencyMs: performance.now() - started, requestId: context.invocationId, shadow: route.shadow });

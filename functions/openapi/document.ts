@@ -291,7 +291,10 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
     },
   };
   paths['/health/live'] = { get: { operationId: 'live', security: [], responses: { '200': { description: 'The app answers' } } } };
-  paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score' }, '503': { description: 'No model can score yet' } } } };
+  paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score: {"status": "ready" | "degraded"}' }, '503': { description: 'No model can score yet' } } } };
+  paths['/health/models'] = {
+    get: { operationId: 'healthModels', summary: 'The loaded versions and their R workers', security, responses: { '200': { description: '{"status", "models": [{name, version, state, workers, readyWorkers, queued, restarts}]}: the versions whose workers run' }, ...errorResponses(401) } },
+  };
   return {
     openapi: '3.1.0',
     info: { title: 'R scoring service', version: '1.0.0', description: 'Score R models over HTTPS. Errors are RFC 9457 problem details.' },

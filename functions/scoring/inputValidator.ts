@@ -39,6 +39,8 @@ export const UNSEEN_LEVEL_MESSAGE = 'is not one of the levels seen in training';
 
 const INT32_MAX = 2147483647;
 export const MAX_STRING_LENGTH = 10_000;
+/** The longest row name ("_row") accepted: names are echoed back, so they are kept short. */
+export const MAX_ROW_NAME_LENGTH = 1000;
 export const MAX_ERRORS = 100;
 
 /** The 422 for rows that do not match a model's schema. */
@@ -51,7 +53,11 @@ export function invalidRows(bad: number, errors: FieldError[]): AppError {
 export function rowJsonSchema(schema: ModelSchema): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   if (!schema.features.some((f) => f.name === ROW_NAME)) {
-    properties[ROW_NAME] = { type: ['string', 'number', 'null'], description: "The row's name, as jsonlite writes a data frame's row names; given back in rowNames." };
+    properties[ROW_NAME] = {
+      type: ['string', 'number', 'null'],
+      maxLength: MAX_ROW_NAME_LENGTH,
+      description: `The row's name, as jsonlite writes a data frame's row names (at most ${MAX_ROW_NAME_LENGTH} characters); given back in rowNames.`,
+    };
   }
   for (const f of schema.features) properties[f.name] = featureJsonSchema(f);
   return {
@@ -117,6 +123,12 @@ function fieldMessage(e: ErrorObject, feature: Feature | undefined): string {
   }
 }
 
+/** One message for one mistake: a factor sent as a number is of the wrong type, not also of an unseen level. */
+function onePerField(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => !seen.has(e.field) && (seen.add(e.field), true));
+}
+
 /** Validates rows for one model version and lays them out by column. */
 export class InputValidator {
   readonly #schema: ModelSchema;
@@ -158,12 +170,32 @@ export class InputValidator {
     return !this.#features.has(ROW_NAME);
   }
 
+  /** The most members (columns) a row may have: the model's inputs, and "_row". */
+  get maxColumns(): number {
+    return this.#schema.features.length + (this.acceptsRowNames ? 1 : 0);
+  }
+
+  #unknownMembers(keys: string[], index: number, pointer: ParsedRows['pointer']): FieldError[] {
+    const errors: FieldError[] = [];
+    for (const field of keys) {
+      if (this.#features.has(field) || (field === ROW_NAME && this.acceptsRowNames)) continue;
+      errors.push({ field, row: index, message: 'is not an input of this model', pointer: pointer(index, field) });
+      if (errors.length === MAX_ERRORS) break;
+    }
+    return errors;
+  }
+
   /** What is wrong with one row (nothing: an empty list). A "_row" member is the row's name. */
   checkRow(row: unknown, index: number, pointer: ParsedRows['pointer']): FieldError[] {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       return [{ field: '', row: index, message: 'must be an object', pointer: pointer(index) }];
     }
-    const errors = this.#validate(row) ? [] : (this.#validate.errors ?? []).map((e) => this.#fieldError(e, row as Record<string, unknown>, index, pointer));
+    const record = row as Record<string, unknown>;
+    const keys = Object.keys(record);
+    // More members than the model has inputs: name the unknown ones without the schema's
+    // checks, whose errors would grow with every member.
+    if (keys.length > this.maxColumns) return this.#unknownMembers(keys, index, pointer);
+    const errors = this.#validate(row) ? [] : onePerField((this.#validate.errors ?? []).slice(0, MAX_ERRORS).map((e) => this.#fieldError(e, record, index, pointer)));
     for (const f of this.#zoned) {
       // Of the form (or Ajv named it), yet a time the zone's clocks skip.
       const v = (row as Record<string, unknown>)[f.name];
@@ -204,7 +236,7 @@ export class InputValidator {
       field = String(e.params.missingProperty);
       message = MISSING_MESSAGE;
     } else if (field === ROW_NAME && this.acceptsRowNames) {
-      message = 'must be a string (the row name)';
+      message = e.keyword === 'maxLength' ? `must be at most ${MAX_ROW_NAME_LENGTH} characters (the row name)` : 'must be a string (the row name)';
     } else if (e.keyword === 'type' && row[field] === null) {
       message = MISSING_MESSAGE;
     } else if (e.keyword === 'additionalProperties') {

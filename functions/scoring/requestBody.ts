@@ -32,9 +32,11 @@ const allowedKeys = new Set(['data', 'df', 'columns', 'type']);
  * Reads the rows of a scoring body:
  *   records {"data": [{...}]}, one record {"data": {...}}, split {"columns": [...],
  *   "data": [[...]]}, or the older plumber services' {"df": [{...}]}; each with an optional
- *   "type". The rows are not validated against a model here.
+ *   "type". The rows are not validated against a model here, but a split body naming more
+ *   than `maxColumns` columns (the model's inputs and "_row") is refused before its rows are read.
+ *   Every step is linear in the body's size.
  */
-export function readRows(body: unknown, maxRows: number): ParsedRows {
+export function readRows(body: unknown, maxRows: number, maxColumns = Number.POSITIVE_INFINITY): ParsedRows {
   if (!isObject(body)) throw new AppError('invalid_request', 'The request body must be a JSON object.');
   const unknownKeys = Object.keys(body).filter((k) => !allowedKeys.has(k));
   if (unknownKeys.length > 0) {
@@ -51,7 +53,7 @@ export function readRows(body: unknown, maxRows: number): ParsedRows {
     }
     type = body.type;
   }
-  const parsed = readForm(body);
+  const parsed = readForm(body, maxColumns);
   if (parsed.rows.length === 0) throw new AppError('invalid_request', 'The body has no rows.');
   if (parsed.rows.length > maxRows) {
     throw new AppError('too_many_rows', `The body has ${parsed.rows.length} rows; at most ${maxRows} may be scored at once. Use a batch for more.`);
@@ -59,8 +61,8 @@ export function readRows(body: unknown, maxRows: number): ParsedRows {
   return type === undefined ? parsed : { ...parsed, type };
 }
 
-function readForm(body: Record<string, unknown>): ParsedRows {
-  if (body.columns !== undefined) return readSplit(body);
+function readForm(body: Record<string, unknown>, maxColumns: number): ParsedRows {
+  if (body.columns !== undefined) return readSplit(body, maxColumns);
   const key = body.data !== undefined ? 'data' : body.df !== undefined ? 'df' : undefined;
   if (key === undefined) throw new AppError('invalid_request', 'The body needs rows: "data", "columns" and "data", or "df".');
   const value = body[key];
@@ -79,7 +81,7 @@ function readForm(body: Record<string, unknown>): ParsedRows {
   };
 }
 
-function readSplit(body: Record<string, unknown>): ParsedRows {
+function readSplit(body: Record<string, unknown>, maxColumns: number): ParsedRows {
   const { columns, data } = body;
   if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) {
     throw new AppError('invalid_request', '"columns" must be an array of column names.', {
@@ -87,18 +89,27 @@ function readSplit(body: Record<string, unknown>): ParsedRows {
     });
   }
   const names = columns as string[];
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate !== undefined) {
-    throw new AppError('invalid_request', `"columns" names "${duplicate}" twice.`, {
-      errors: [{ field: duplicate, message: 'is named twice', pointer: `/columns/${names.lastIndexOf(duplicate)}` }],
+  if (names.length > maxColumns) {
+    throw new AppError('invalid_input', `"columns" names ${names.length} columns; this model takes at most ${maxColumns} (its inputs and "_row").`, {
+      errors: [{ field: 'columns', message: `names ${names.length} columns, more than the model's ${maxColumns}`, pointer: '/columns' }],
     });
+  }
+  // One pass over a set: the check must stay linear in the number of names.
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (index.has(name)) {
+      throw new AppError('invalid_request', `"columns" names "${name}" twice.`, {
+        errors: [{ field: name, message: 'is named twice', pointer: `/columns/${i}` }],
+      });
+    }
+    index.set(name, i);
   }
   if (!Array.isArray(data)) {
     throw new AppError('invalid_request', 'With "columns", "data" must be an array of rows, each an array of values.', {
       errors: [{ field: 'data', message: 'must be an array of arrays', pointer: '/data' }],
     });
   }
-  const index = new Map(names.map((n, i) => [n, i]));
   const rows: unknown[] = data.map((values, r) => {
     if (!Array.isArray(values) || values.length !== names.length) {
       throw new AppError('invalid_request', `Row ${r} must be an array of ${names.length} values, one per column.`, {

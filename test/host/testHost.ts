@@ -57,6 +57,8 @@ export interface TestHostOptions {
   queueLeaseSeconds?: number;
   /** Largest request body in bytes (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 104857600, by default). */
   maxRequestBodySize?: number;
+  /** Kestrel's MinRequestBodyDataRate (MIN_BODY_RATE, 240 bytes/s after 5 s, by default). */
+  minRequestBodyDataRate?: { bytesPerSecond: number; graceMs: number };
   /** How long the appStart hooks may take (120000 ms, the worker's initializationTimeout, by default). */
   initializationTimeoutMs?: number;
   /** How long close() and a restart wait for the appTerminate hooks (5000 ms by default). */
@@ -79,6 +81,7 @@ export interface TestHost {
   /** The limits in force, resolved from the options, app settings and host.json. */
   limits: {
     maxRequestBodySize: number;
+    minRequestBodyDataRate: { bytesPerSecond: number; graceMs: number };
     initializationTimeoutMs: number;
     terminateGraceMs: number;
     functionTimeoutMs: number;
@@ -165,9 +168,20 @@ function failInvocation(res: ServerResponse, close: boolean): void {
 }
 
 interface HttpInvocation extends Invocation {
-  /** The body passed the limit (Kestrel's BadHttpRequestException while the host read it). */
-  bodyTooLarge: boolean;
+  /**
+   * Reading the body failed (Kestrel's BadHttpRequestException while the host read it): past
+   * MaxRequestBodySize, or below MinRequestBodyDataRate.
+   */
+  bodyFailed: boolean;
 }
+
+/**
+ * Kestrel's MinRequestBodyDataRate, which the Functions host leaves at its default (its
+ * Program.cs sets only MaxRequestBodySize): 240 bytes/s on average, checked once a 5 s grace
+ * period has passed, counting only the time a read is pending (the app reading), as Kestrel's
+ * TimeoutControl pauses timing while the app does not read.
+ */
+export const MIN_BODY_RATE = { bytesPerSecond: 240, graceMs: 5000 };
 
 /**
  * A request body as a web stream that reads from the socket only when the function reads
@@ -176,23 +190,37 @@ interface HttpInvocation extends Invocation {
  * more than MaxRequestBodySize (dotnet/aspnetcore
  * `src/Servers/Kestrel/Core/src/Internal/Http/Http1ChunkedEncodingMessageBody.cs`,
  * AddAndCheckObservedBytes; Kestrel also counts the chunk framing, this counts body bytes).
+ * A body arriving slower than MIN_BODY_RATE fails too, as Kestrel's HandleReadDataRateTimeout
+ * fails the pending read (`Http1Connection.cs`, SendTimeoutResponse: the read throws a 408
+ * BadHttpRequestException and the connection is not kept alive).
  */
-function pullStream(req: IncomingMessage, limit: number, invocation: HttpInvocation, res: ServerResponse): ReadableStream<Uint8Array> {
+function pullStream(req: IncomingMessage, limit: number, invocation: HttpInvocation, res: ServerResponse, rate: typeof MIN_BODY_RATE): ReadableStream<Uint8Array> {
   const chunks = req[Symbol.asyncIterator]();
   let seen = 0;
+  let readingMs = 0;
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, message: string) => {
+    invocation.bodyFailed = true;
+    // A response already under way cannot turn into the 500: the host aborts it.
+    if (res.headersSent) res.destroy();
+    controller.error(new Error(message));
+  };
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { value, done } = await chunks.next();
+        const started = Date.now();
+        // The time this read may take before the average rate falls below the minimum.
+        const allowedMs = Math.max(rate.graceMs, (seen / rate.bytesPerSecond) * 1000) - readingMs;
+        let timer: NodeJS.Timeout | undefined;
+        const tooSlow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), Math.max(0, allowedMs))));
+        const next = await Promise.race([chunks.next(), tooSlow]).finally(() => clearTimeout(timer));
+        readingMs += Date.now() - started;
+        if (next === 'slow') {
+          return fail(controller, `Reading the request body timed out due to data arriving too slowly (below ${rate.bytesPerSecond} bytes/s).`);
+        }
+        const { value, done } = next;
         if (done) return controller.close();
         seen += (value as Buffer).length;
-        if (seen > limit) {
-          invocation.bodyTooLarge = true;
-          // A response already under way cannot turn into the 500: the host aborts it.
-          if (res.headersSent) res.destroy();
-          controller.error(new Error(`Request body too large. The max request body size is ${limit} bytes.`));
-          return;
-        }
+        if (seen > limit) return fail(controller, `Request body too large. The max request body size is ${limit} bytes.`);
         controller.enqueue(new Uint8Array(value as Buffer));
       },
       cancel() {
@@ -235,6 +263,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
 
   const limits = {
     maxRequestBodySize: options.maxRequestBodySize ?? requestBodySizeLimit(options.settings),
+    minRequestBodyDataRate: options.minRequestBodyDataRate ?? MIN_BODY_RATE,
     initializationTimeoutMs: options.initializationTimeoutMs ?? INITIALIZATION_TIMEOUT_MS,
     terminateGraceMs: options.terminateGraceMs ?? WORKER_TERMINATE_GRACE_MS,
     functionTimeoutMs: options.functionTimeoutMs ?? parseFunctionTimeout(readHostJson().functionTimeout),
@@ -331,11 +360,11 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     const hasBody = method !== 'GET' && method !== 'HEAD';
-    const invocation: HttpInvocation = { timedOut: false, bodyTooLarge: false };
+    const invocation: HttpInvocation = { timedOut: false, bodyFailed: false };
     const nativeRequest = new Request(url, {
       method,
       headers,
-      body: hasBody ? pullStream(req, limit, invocation, res) : undefined,
+      body: hasBody ? pullStream(req, limit, invocation, res, limits.minRequestBodyDataRate) : undefined,
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit);
     const request = new HttpRequest({ method, url: url.toString(), headers: Object.fromEntries(headers), params: matched.params, nativeRequest } as never);
@@ -374,11 +403,11 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     } catch (err) {
       if (invocation.timedOut) return;
       console.error(`[${fn.name}] unhandled: ${(err as Error).message}`);
-      return failInvocation(res, invocation.bodyTooLarge || !req.complete);
+      return failInvocation(res, invocation.bodyFailed || !req.complete);
     }
     if (invocation.timedOut) return;
     // The body's failure failed the forwarding to the worker, whatever the function made of it.
-    if (invocation.bodyTooLarge) return failInvocation(res, true);
+    if (invocation.bodyFailed) return failInvocation(res, true);
     if (!(result instanceof HttpResponse) && isPlainResponse(result)) {
       // What HttpResponse would send for a string or JSON body, without building a fetch Response.
       const init = (result ?? {}) as HttpResponseInit;

@@ -32,7 +32,7 @@ interface Ready {
   status: string;
   models: { name: string; readyWorkers: number; workers: number; state: string; restarts: number }[];
 }
-const ready = async () => (await (await stack.call('/api/health/ready')).json()) as Ready;
+const ready = async () => (await (await stack.call('/api/health/models')).json()) as Ready;
 const boston = async () => (await ready()).models.find((m) => m.name === 'boston-rf');
 
 describe('faults', () => {

@@ -21,9 +21,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** The versions of a model whose workers are running, as /api/health/ready lists them. */
+/** The versions of a model whose workers are running, as /api/health/models lists them. */
 async function loadedVersions(name: string): Promise<string[]> {
-  const ready = (await (await stack.call('/api/health/ready')).json()) as { models: { name: string; version: string }[] };
+  const ready = (await (await stack.call('/api/health/models')).json()) as { models: { name: string; version: string }[] };
   return ready.models.filter((m) => m.name === name).map((m) => m.version);
 }
 
@@ -87,11 +87,11 @@ describe('models changing under traffic', () => {
     await until(() => traffic.sent() > 200, 30_000, 'traffic after the kills');
     const result = await traffic.stop();
     expect(result.errors).toEqual([]);
-    const ready = (await (await stack.call('/api/health/ready')).json()) as { models: { name: string; readyWorkers: number; restarts: number }[] };
+    const ready = (await (await stack.call('/api/health/models')).json()) as { models: { name: string; readyWorkers: number; restarts: number }[] };
     const boston = ready.models.find((m) => m.name === 'boston-rf');
     expect(boston?.restarts).toBeGreaterThanOrEqual(5);
     await until(async () => {
-      const r = (await (await stack.call('/api/health/ready')).json()) as { models: { name: string; readyWorkers: number }[] };
+      const r = (await (await stack.call('/api/health/models')).json()) as { models: { name: string; readyWorkers: number }[] };
       return r.models.find((m) => m.name === 'boston-rf')?.readyWorkers === 2;
     }, 60_000, 'the pool back to full size');
   }, 120_000);

@@ -175,7 +175,7 @@ describe('shadow', () => {
     // is served once version 3's worker is up, before it is held (its warm-up is a call).
     await route({ version: '1', shadow: { version: '3', percent: 100 } });
     await waitFor(async () => {
-      const ready = (await (await stack.call('/api/health/ready')).json()) as { models: { name: string; version: string; readyWorkers: number }[] };
+      const ready = (await (await stack.call('/api/health/models')).json()) as { models: { name: string; version: string; readyWorkers: number }[] };
       return ready.models.some((m) => m.name === 'cars' && m.version === '3' && m.readyWorkers === 1);
     }, { what: "version 3's worker up" });
     await held.hold();

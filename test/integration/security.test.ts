@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listening, rWorkerPids, workerPattern } from '../helpers/processes.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 let stack: Stack;
 
@@ -24,7 +25,8 @@ describe('security', () => {
     const changesModels = (route: string) => /^(PUT|DELETE) models\//.test(route);
     // The pages are static files: what they show comes from the API, with the key the user gives them.
     const pages = ['GET docs', 'GET docs/{*file}', 'GET console', 'GET console/{*file}'];
-    const anonymous = (route: string) => route.startsWith('GET health/') || pages.includes(route);
+    // The platform's probes carry no key; what runs (models, versions, restarts) is behind one.
+    const anonymous = (route: string) => route === 'GET health/live' || route === 'GET health/ready' || pages.includes(route);
     expect(levels.map(([route]) => route)).toEqual(expect.arrayContaining(pages));
     for (const [route, level] of levels) expect(level, route).toBe(anonymous(route) ? 'anonymous' : changesModels(route) ? 'admin' : 'function');
     expect(levels.filter(([route]) => changesModels(route)).map(([route]) => route).sort()).toEqual([
@@ -43,6 +45,7 @@ describe('security', () => {
     ['GET', '/api/models/boston-rf'],
     ['GET', '/api/models/boston-rf/versions/1'],
     ['GET', '/api/openapi.json'],
+    ['GET', '/api/health/models'],
     ['POST', '/api/batches'],
     ['GET', '/api/batches/00000000-0000-4000-8000-000000000000'],
     ['DELETE', '/api/batches/00000000-0000-4000-8000-000000000000'],
@@ -52,6 +55,15 @@ describe('security', () => {
     expect((await stack.call(path, { ...init, key: null })).status).toBe(401);
     expect((await stack.call(path, { ...init, key: 'not-the-key' })).status).toBe(401);
     expect((await stack.call(`${path}?code=not-the-key`, { ...init, key: null })).status).toBe(401);
+  });
+
+  it('names no model, version or restart count in the keyless readiness probe; the keyed route lists them', async () => {
+    // A score request loads the default model's workers.
+    expect((await stack.post('/api/score', { data: [] })).status).toBe(400);
+    await waitFor(async () => (await stack.call('/api/health/ready', { key: null })).status === 200, { what: 'the default model to be ready' });
+    expect(await (await stack.call('/api/health/ready', { key: null })).json()).toEqual({ status: expect.stringMatching(/^(ready|degraded)$/) });
+    const detail = (await (await stack.call('/api/health/models')).json()) as { models: { name: string; restarts: number }[] };
+    expect(detail.models.map((m) => m.name)).toContain('boston-rf');
   });
 
   it('opens no port in the R workers: they speak over their standard streams', async () => {

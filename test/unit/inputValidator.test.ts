@@ -217,4 +217,8 @@ describe('parseModelSchema', () => {
   ])('refuses a schema with %s', (_label, text) => {
     expect(() => parseModelSchema(text)).toThrow(/model.json/);
   });
+  it('gives one message for a factor sent as a number, not a type and a level error', () => {
+    const err = errorsOf([{ ...good, g: 1 }]);
+    expect(err.errors).toEqual([{ field: 'g', row: 0, message: 'must be a string or null', pointer: '/data/0/g' }]);
+  });
 });

@@ -203,6 +203,67 @@ describe('test host: request body limit', () => {
   });
 });
 
+describe('test host: slow bodies', () => {
+  /** A chunked POST that sends one byte every `everyMs`, `bytes` times, unless the host answers first. */
+  function trickle(url: string, bytes: number, everyMs: number): Promise<Answer & { sent: number }> {
+    return new Promise((resolve, reject) => {
+      let sent = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const req = httpRequest(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
+        clearInterval(timer);
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString(), sent }));
+      });
+      req.on('error', (err) => (sent > 0 ? undefined : reject(err)));
+      timer = setInterval(() => {
+        if (sent === bytes) {
+          clearInterval(timer);
+          return void req.end();
+        }
+        sent++;
+        req.write('x');
+      }, everyMs);
+    });
+  }
+
+  // The Functions host sets only MaxRequestBodySize on Kestrel (Azure/azure-functions-host
+  // src/WebJobs.Script.WebHost/Program.cs), so MinRequestBodyDataRate keeps Kestrel's default:
+  // 240 bytes/s after a 5 s grace period (KestrelServerLimits).
+  it("keeps Kestrel's default minimum body data rate", async () => {
+    const host = await start();
+    expect(host.limits.minRequestBodyDataRate).toEqual({ bytesPerSecond: 240, graceMs: 5000 });
+  });
+
+  // dotnet/aspnetcore src/Servers/Kestrel/Core/src/Internal/Http/Http1Connection.cs: HandleReadDataRateTimeout →
+  // SendTimeoutResponse fails the pending read (a 408 BadHttpRequestException) and ends keep-alive; the host's
+  // forwarding fails, so the invocation's answer is ExceptionMiddleware's 500.
+  it('fails a body that arrives slower than the minimum rate after the grace period: 500, connection closed', async () => {
+    const host = await start({ minRequestBodyDataRate: { bytesPerSecond: 100, graceMs: 400 } });
+    const res = await trickle(`${host.url}/api/upload`, 1000, 100);
+    expect(res.status).toBe(500);
+    expect(res.headers.connection).toBe('close');
+    expect(res.sent).toBeLessThan(1000);
+    expect(control().bodyErrors).toEqual(['Reading the request body timed out due to data arriving too slowly (below 100 bytes/s).']);
+  });
+
+  it('passes a slow body that keeps above the rate, and frees the slots slow bodies held', async () => {
+    const host = await start({ minRequestBodyDataRate: { bytesPerSecond: 5, graceMs: 300 } });
+    // 10 bytes/s: above the minimum, so it is read to its end.
+    const steady = await trickle(`${host.url}/api/upload`, 6, 100);
+    expect(steady.status).toBe(200);
+    expect(JSON.parse(steady.body)).toEqual({ bytes: 6 });
+    // More slow bodies than maxConcurrentRequests (200 in host.json) are all cut, so a normal
+    // request sent while they fill every slot is answered, not held behind them for ever.
+    const slow = Array.from({ length: 250 }, () => trickle(`${host.url}/api/upload`, 100, 1000));
+    await waitFor(() => control().events.length >= 200, { what: '200 slow uploads running' });
+    const normal = await send(`${host.url}/api/upload`, { method: 'POST', body: Buffer.from('hello') });
+    expect(normal.status).toBe(200);
+    const answers = await Promise.all(slow);
+    expect(answers.filter((a) => a.status !== 500)).toEqual([]);
+  });
+});
+
 describe('test host: worker initialisation', () => {
   // Azure/azure-functions-nodejs-worker src/startApp.ts (appStart hooks run in WorkerInitRequest's handler) and
   // worker.config.json (processOptions.initializationTimeout "00:02:00"); the host waits that long for the
