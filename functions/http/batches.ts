@@ -136,7 +136,7 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
         };
       }
       const { chunkSize: _chunk, output: _output, ...rows } = body;
-      source = jsonRowSource(readRows(rows, c.batchMaxRows), model.schema);
+      source = jsonRowSource(readRows(rows, c.batchMaxRows, model.validator.maxColumns), model.schema);
     } else {
       throw new AppError('unsupported_media_type', 'Send batch rows as application/json or text/csv.');
     }

@@ -84,7 +84,7 @@ describe('model lifecycle over HTTP', () => {
     await until(async () => (await stack.call('/api/models/boston-rf/versions/2')).status === 404, 30_000, 'version 2 to be gone');
     await until(async () => ((await (await stack.call('/api/models/boston-rf')).json()) as { versions: string[] }).versions.join() === '1,3', 30_000, 'the versions to be 1 and 3');
     // Its R workers stop.
-    await until(async () => !((await (await fetch(`${stack.host.url}/api/health/ready`)).json()) as { models: { version: string }[] }).models.some((m) => m.version === '2'), 30_000, 'version 2 workers to stop');
+    await until(async () => !((await (await stack.call('/api/health/models')).json()) as { models: { version: string }[] }).models.some((m) => m.version === '2'), 30_000, 'version 2 workers to stop');
     const moves = ((await (await stack.call('/api/models/boston-rf/history')).json()) as { history: { alias: string; to: string | null }[] }).history;
     expect(moves.at(-1)).toMatchObject({ alias: 'staging', to: null });
    }, 150_000);

@@ -64,7 +64,7 @@ describe('start and stop within the host limits', () => {
     let workers: number[] = [];
     try {
       // Both workers up (a worker's warm-up call at load would be held too), then R kept busy with a call.
-      const readyWorkers = async () => ((await (await fetch(`${host.url}/api/health/ready`)).json()) as { models: { name: string; readyWorkers: number }[] }).models.find((m) => m.name === 'slow')?.readyWorkers;
+      const readyWorkers = async () => ((await (await host.call('/api/health/models')).json()) as { models: { name: string; readyWorkers: number }[] }).models.find((m) => m.name === 'slow')?.readyWorkers;
       await waitFor(async () => (await readyWorkers()) === 2, { timeoutMs: 60_000, what: 'both R workers ready' });
       workers = await rWorkerPids(pattern);
       expect(workers).toHaveLength(2);
