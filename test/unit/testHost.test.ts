@@ -208,7 +208,6 @@ describe('test host: slow bodies', () => {
   function trickle(url: string, bytes: number, everyMs: number): Promise<Answer & { sent: number }> {
     return new Promise((resolve, reject) => {
       let sent = 0;
-      let timer: NodeJS.Timeout | undefined;
       const req = httpRequest(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
         clearInterval(timer);
         const parts: Buffer[] = [];
@@ -216,7 +215,7 @@ describe('test host: slow bodies', () => {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString(), sent }));
       });
       req.on('error', (err) => (sent > 0 ? undefined : reject(err)));
-      timer = setInterval(() => {
+      const timer: NodeJS.Timeout = setInterval(() => {
         if (sent === bytes) {
           clearInterval(timer);
           return void req.end();
