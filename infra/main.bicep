@@ -246,6 +246,9 @@ var appSettings = [
   { name: 'SPLIT_MAX_HOLD_MS', value: '50' }
   { name: 'MICRO_BATCH_OFF', value: '' }
   { name: 'MAX_BODY_BYTES', value: '4194304' }
+  { name: 'BODY_READ_TIMEOUT_MS', value: '30000' }
+  { name: 'TRUST_CLIENT_PRINCIPAL', value: 'false' }
+  { name: 'SHOW_R_ERRORS', value: 'false' }
   { name: 'MAX_ROWS', value: '10000' }
   { name: 'MODEL_CACHE_DIR', value: '/tmp/r-scoring/models' }
   { name: 'MODEL_REFRESH_MS', value: '2000' }

@@ -11,7 +11,7 @@ const settingsInBicep = new Set([...bicep.matchAll(/\{ name: '([^']+)', value:/g
 /** Every environment variable functions/ reads, found in its source. */
 function settingsTheCodeReads(): string[] {
   const source = ['functions/config.ts', 'functions/telemetry.ts'].map(read).join('\n');
-  const keys = [...source.matchAll(/(?:text|int|list|env|share|shares)\(\s*'([A-Za-z_]+)'/g)].map((m) => m[1] as string);
+  const keys = [...source.matchAll(/(?:text|int|bool|list|env|share|shares)\(\s*'([A-Za-z_]+)'/g)].map((m) => m[1] as string);
   return [...new Set(keys)];
 }
 
