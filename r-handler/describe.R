@@ -16,7 +16,14 @@ if (is.null(opts$model)) {
 
 # A prototype data frame; a CSV's unnamed first column (write.csv's row names) is dropped.
 read_prototype <- function(path) {
-  if (grepl("\\.rds$", path, ignore.case = TRUE)) return(as.data.frame(readRDS(path)))
+  if (grepl("\\.rds$", path, ignore.case = TRUE)) {
+    data <- tryCatch(readRDS(path), error = function(e) not_rds_file(e, path, "prototype"))
+    if (!is.data.frame(data) && !is.matrix(data)) {
+      stop(sprintf("the prototype (%s) holds an object of class %s, not a data frame: save the training data (or a sample of it) with saveRDS()",
+                   basename(path), class(data)[[1L]]), call. = FALSE)
+    }
+    return(as.data.frame(data))
+  }
   frame <- utils::read.csv(path, stringsAsFactors = TRUE, check.names = FALSE)
   if (ncol(frame) > 1L && !nzchar(names(frame)[[1L]])) frame <- frame[-1L]
   frame

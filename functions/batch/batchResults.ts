@@ -1,10 +1,12 @@
-import Papa from 'papaparse';
+import { csvLines } from './csvCells.js';
 
 /**
  * A batch's results as text, one piece per chunk, so that the pieces of a finished batch
  * join into one CSV and one JSON document in Blob Storage without passing through the app:
  * each chunk stages its pieces as blocks of the results blobs, and the last step commits
- * the block list (head, every chunk in order, tail). Pure: no I/O here.
+ * the block list (head, every chunk in order, tail). The CSV's text cells (row names,
+ * classes, text values, class names in its head) are guarded against formula injection
+ * (csvCells.ts); JSON carries every value as it is. Pure: no I/O here.
  */
 
 /** One chunk's predictions, as stored: its first row's index, and the row names if any. */
@@ -22,9 +24,6 @@ export interface ResultShape {
 }
 
 export type ResultFormat = 'csv' | 'json';
-
-/** CSV lines (RFC 4180 quoting), each ending in a newline. */
-const csvLines = (rows: unknown[][]): string => `${Papa.unparse(rows, { header: false, newline: '\n' })}\n`;
 
 export function csvHead(shape: ResultShape): string {
   return csvLines([['row', ...(shape.named ? ['rowName'] : []), ...(shape.columns ?? ['prediction'])]]);

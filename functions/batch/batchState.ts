@@ -5,13 +5,24 @@ import type { BatchOptions } from './batchOptions.js';
 
 export type BatchState = 'validating' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/** A model as every answer and stored document names it. */
+export interface ModelRef {
+  name: string;
+  version: string;
+}
+
+/** A model's name and version alone, whatever else the object given has (a loaded model's directory, pool, schema...). */
+export const modelRef = (m: ModelRef): ModelRef => ({ name: m.name, version: m.version });
+
 /** What the submit of an uploaded input asked for: answered at once, its rows checked later. */
 export interface Submission {
   id: string;
-  model: { name: string; version: string };
+  model: ModelRef;
   type: string;
   options: BatchOptions;
   blob: string;
+  /** The input blob's ETag when it was submitted: its rows are read only while it has this one. */
+  etag?: string;
   createdAt: string;
   traceParent?: string;
 }
@@ -123,12 +134,17 @@ export function deriveStatus(m: BatchManifest, results: ChunkResult[], failures:
   };
 }
 
-/** An uploaded input's batch before it has a manifest: validating, cancelled, or failed with the problem its rows had. */
+/**
+ * An uploaded input's batch before it has a manifest: validating, cancelled, or failed with
+ * the problem its rows had. Its model is named by name and version alone (documents stored
+ * by earlier versions of the app held more).
+ */
 export function submissionStatus(sub: Submission, refusal: Refusal | undefined, cancelled = false): BatchStatus {
+  const problem = refusal && (refusal.problem.model ? { ...refusal.problem, model: modelRef(refusal.problem.model) } : refusal.problem);
   return {
     id: sub.id,
     state: refusal ? 'failed' : cancelled ? 'cancelled' : 'validating',
-    model: sub.model,
+    model: modelRef(sub.model),
     type: sub.type,
     rows: { total: null, done: 0, failed: 0 },
     chunks: { total: null, done: 0, failed: 0, pending: null },
@@ -137,7 +153,7 @@ export function submissionStatus(sub: Submission, refusal: Refusal | undefined, 
     finishedAt: refusal ? refusal.at : null,
     durationMs: refusal ? Date.parse(refusal.at) - Date.parse(sub.createdAt) : null,
     errors: [],
-    ...(refusal ? { problem: refusal.problem } : {}),
+    ...(problem ? { problem } : {}),
   };
 }
 

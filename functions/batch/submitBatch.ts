@@ -4,7 +4,7 @@ import { invalidRows, MAX_ERRORS, type InputValidator } from '../scoring/inputVa
 import type { BatchStore } from '../storage/batchStore.js';
 import type { BatchOptions } from './batchOptions.js';
 import { MAX_CHUNKS } from './batchResults.js';
-import type { BatchManifest, Submission } from './batchState.js';
+import { modelRef, type BatchManifest, type ModelRef, type Submission } from './batchState.js';
 import { ColumnFrame } from './columnFrame.js';
 import type { RowSource } from './rowSources.js';
 
@@ -67,7 +67,8 @@ async function claimKey(store: BatchStore, key: string | undefined, id: string, 
 }
 
 export interface UploadInput {
-  model: { name: string; version: string };
+  /** The model (only its name and version are kept). */
+  model: ModelRef;
   type: string;
   options: BatchOptions;
   blob: string;
@@ -78,21 +79,25 @@ export interface UploadInput {
 
 /**
  * Accepts a batch whose rows were uploaded to the batch inputs container, without reading
- * them: what was asked is stored and a job to check and store the rows is queued (see
- * validateUpload), so the answer comes at once whatever the input's size.
+ * them: what was asked is stored, with the blob's ETag (its rows are read only while the
+ * blob has that one: replaced after the submit, the batch fails), and a job to check and
+ * store the rows is queued (see validateBatch), so the answer comes at once whatever the
+ * input's size.
  */
 export async function submitUpload(store: BatchStore, input: UploadInput): Promise<{ existing: false; submission: Submission } | Existing> {
   await store.ensure();
-  if (!(await store.inputExists(input.blob))) throw new AppError('input_not_found', `There is no blob "${input.blob}" in the batch inputs container.`);
+  const etag = await store.inputEtag(input.blob);
+  if (etag === undefined) throw new AppError('input_not_found', `There is no blob "${input.blob}" in the batch inputs container.`);
   const id = randomUUID();
   const existing = await claimKey(store, input.idempotencyKey, id, input.fingerprint);
   if (existing) return existing;
   const submission: Submission = {
     id,
-    model: input.model,
+    model: modelRef(input.model),
     type: input.type,
     options: input.options,
     blob: input.blob,
+    etag,
     createdAt: new Date().toISOString(),
     ...(input.traceParent ? { traceParent: input.traceParent } : {}),
   };
@@ -132,7 +137,7 @@ async function storeRows(store: BatchStore, id: string, input: RowsInput, progre
   const type = validator.checkType(input.options.type);
   const chunkRows = input.options.chunkRows;
   const features = validator.features;
-  const model = { name: input.model.name, version: input.model.version };
+  const model = modelRef(input.model);
   const traceParent = input.traceParent ? { traceParent: input.traceParent } : {};
   const errors: FieldError[] = [];
   const uploads: Promise<void>[] = [];

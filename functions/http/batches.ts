@@ -5,7 +5,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { assembleIfDone, resultColumns } from '../batch/assembleResults.js';
 import { blobFormat, checkInputBlobName, readBatchOptions } from '../batch/batchOptions.js';
 import { csvHead, csvPiece, jsonHead, jsonPiece, JSON_TAIL, type ChunkPredictions, type ResultFormat } from '../batch/batchResults.js';
-import { deriveStatus, isFinished, submissionStatus, type BatchManifest, type BatchStatus } from '../batch/batchState.js';
+import { deriveStatus, isFinished, modelRef, submissionStatus, type BatchManifest, type BatchStatus, type ModelRef } from '../batch/batchState.js';
 import { csvRowSource, jsonRowSource, type RowSource } from '../batch/rowSources.js';
 import { submitBatch, submitUpload, type Existing } from '../batch/submitBatch.js';
 import { config } from '../config.js';
@@ -93,10 +93,13 @@ async function resubmitted(existing: Existing, fingerprint: () => Promise<string
  * once in state `validating` while a queued job checks and stores its rows.
  */
 export async function submitBatchHttp(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  // Named in every error once known, as scoring's errors name it.
+  let ref: ModelRef | undefined;
   try {
     const c = config();
     const type = request.headers.get('content-type') ?? '';
     const model = await models().resolve(request.params.name, request.params.version);
+    ref = modelRef(model);
     const store = batches();
     const traceParent = context.traceContext?.traceParent ?? undefined;
     const idempotencyKey = request.headers.get('idempotency-key') ?? undefined;
@@ -125,7 +128,7 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
         blobFormat(name);
         const options = readBatchOptions(request.query, optionBody, limits);
         const fingerprint = hash.digest('hex');
-        const submitted = await submitUpload(store, { model, type: model.validator.checkType(options.type), options, blob: name, idempotencyKey, fingerprint, traceParent });
+        const submitted = await submitUpload(store, { model: ref, type: model.validator.checkType(options.type), options, blob: name, idempotencyKey, fingerprint, traceParent });
         if (submitted.existing) return await resubmitted(submitted, async () => fingerprint, context);
         const { submission: sub } = submitted;
         context.log(`batch ${sub.id} accepted from ${name}: validating`);
@@ -153,34 +156,46 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
       jsonBody: { id: manifest.id, state: 'queued', model: manifest.model, type: manifest.type, rows: manifest.rows, chunks: manifest.chunks, links: links(manifest.id) },
     };
   } catch (err) {
-    return answerError(err, request, context);
+    // For /api/batches, the default model, even when the body was refused before it was read.
+    ref ??= request.params.name === undefined ? await models().defaultVersion().catch(() => undefined) : undefined;
+    return answerError(err, request, context, ref);
   }
 }
 
 /**
  * POST /api/batches/uploads: a short-lived URL to upload one batch input file straight to
  * Blob Storage (the valet key pattern), for inputs too large to pass through the function.
- * The URL may create that one blob and nothing else; then submit {"blob": name}.
+ * The URL may create that one blob, in one Put Blob (up to 5000 MiB), and nothing else: not
+ * replace it once it exists. With {"blocks": true} (or ?blocks=true) it may also Put Block
+ * and Put Block List, which need write permission (so it could replace the blob while it
+ * lasts: a batch is read only from the blob it was submitted with, by ETag). Then submit
+ * {"blob": name}.
  */
 export async function createUpload(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const c = config();
     const text = request.headers.get('content-type') ? await readText(request, 4096) : '';
-    const body = (text.trim() ? parseJson(text) : {}) as { format?: unknown };
+    const body = (text.trim() ? parseJson(text) : {}) as { format?: unknown; blocks?: unknown };
     const format = body.format ?? request.query.get('format') ?? 'csv';
     if (format !== 'csv' && format !== 'ndjson') {
       throw new AppError('invalid_request', 'Option "format" must be "csv" or "ndjson".', { errors: [{ field: 'format', message: 'must be "csv" or "ndjson"', pointer: '/format' }] });
     }
+    const query = request.query.get('blocks');
+    const blocks = body.blocks ?? ({ true: true, false: false } as Record<string, boolean>)[query ?? 'false'] ?? query;
+    if (typeof blocks !== 'boolean') {
+      throw new AppError('invalid_request', 'Option "blocks" must be true or false.', { errors: [{ field: 'blocks', message: 'must be true or false', pointer: '/blocks' }] });
+    }
     const store = batches();
     await store.ensure();
     const blob = `uploads/${new Date().toISOString().slice(0, 10)}/${randomUUID()}.${format}`;
-    const { url, expiresAt } = await store.uploadUrl(blob, c.uploadUrlSeconds);
-    context.log(`upload URL for ${blob} until ${expiresAt}`);
+    const { url, expiresAt } = await store.uploadUrl(blob, c.uploadUrlSeconds, blocks);
+    context.log(`upload URL for ${blob} until ${expiresAt}${blocks ? ' (blocks)' : ''}`);
     return {
       status: 201,
       jsonBody: {
         blob,
         url,
+        blocks,
         method: 'PUT',
         headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
         expiresAt,

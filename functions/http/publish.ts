@@ -9,6 +9,7 @@ import { PublishError, publishModel } from '../models/publish.js';
 import { models, modelStore } from '../runtime.js';
 import { actor } from './actor.js';
 import { describeVersion } from './models.js';
+import { publishPartsProblem } from './publishParts.js';
 import { answerError } from './respond.js';
 
 /** Per file, within the request's own limit (PUBLISH_MAX_BYTES) that bounds model.rds: a prototype is a sample of the training data, score.R a script. */
@@ -78,13 +79,11 @@ export async function putVersion(request: HttpRequest, context: InvocationContex
     const form = await new Response(capped(request.body as ReadableStream<Uint8Array>, c.publishMaxBytes), { headers: { 'content-type': type } })
       .formData()
       .catch((err: unknown) => Promise.reject(err instanceof AppError ? err : new AppError('invalid_request', 'The body is not valid multipart/form-data.')));
+    const problem = publishPartsProblem(form);
+    if (problem) throw problem;
     const model = fileOf(form, 'model');
     const prototype = fileOf(form, 'prototype');
     const score = fileOf(form, 'score');
-    const missing = [...(model ? [] : ['model']), ...(prototype ? [] : ['prototype'])];
-    if (missing.length) {
-      throw new AppError('invalid_request', `The files ${missing.join(' and ')} are needed.`, { errors: missing.map((field) => ({ field, message: 'is a required file', pointer: `/${field}` })) });
-    }
     for (const [field, file, limit] of [['prototype', prototype, PROTOTYPE_MAX_BYTES], ['score', score, SCORE_MAX_BYTES]] as const) {
       if (file && file.size > limit) throw new AppError('payload_too_large', `The ${field} file may be at most ${limit} bytes.`, { errors: [{ field, message: `is larger than ${limit} bytes`, pointer: `/${field}` }] });
     }

@@ -62,6 +62,17 @@ export class PublishError extends Error {
   }
 }
 
+/**
+ * R's reason, from describe.R's standard error: what follows its last "describe failed: ",
+ * without what packages print as they attach before it ("randomForest 4.7-1.1", "Type
+ * rfNews() to see..."); all of it when R stopped otherwise.
+ */
+export function describeReason(stderr: string): string {
+  const text = stderr.trim();
+  const at = text.lastIndexOf('describe failed: ');
+  return at < 0 ? text : text.slice(at + 'describe failed: '.length).trim();
+}
+
 /** Writes model.json for a model with the R handler's describe step. */
 export async function describeModel(options: PublishOptions): Promise<string> {
   if (options.schema) return readFile(options.schema, 'utf8');
@@ -74,7 +85,7 @@ export async function describeModel(options: PublishOptions): Promise<string> {
     if (options.response) args.push('--response', options.response);
     if (options.types?.length) args.push('--types', options.types.join(','));
     const result = await execa(options.rscript ?? 'Rscript', args, { reject: false });
-    if (result.exitCode !== 0) throw new PublishError('describe_failed', `describing the model failed: ${String(result.stderr).trim()}`);
+    if (result.exitCode !== 0) throw new PublishError('describe_failed', `describing the model failed: ${describeReason(String(result.stderr))}`);
     return await readFile(out, 'utf8');
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -178,11 +178,11 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
       operationId: 'createBatchUpload',
       summary: 'A short-lived URL to upload one batch input file straight to Blob Storage',
       security,
-      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'ndjson'] } } } } } },
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { format: { type: 'string', enum: ['csv', 'ndjson'] }, blocks: { type: 'boolean', default: false, description: 'Also allow Put Block and Put Block List (write permission); without it the URL may create the blob in one PUT and never replace it' } } } } } },
       responses: {
         '201': {
           description: 'PUT the file to url (with x-ms-blob-type: BlockBlob) before expiresAt, then submit {"blob": blob}',
-          content: { 'application/json': { schema: { type: 'object', properties: { blob: { type: 'string' }, url: { type: 'string' }, method: { type: 'string' }, headers: { type: 'object' }, expiresAt: { type: 'string', format: 'date-time' } } } } },
+          content: { 'application/json': { schema: { type: 'object', properties: { blob: { type: 'string' }, url: { type: 'string' }, blocks: { type: 'boolean' }, method: { type: 'string' }, headers: { type: 'object' }, expiresAt: { type: 'string', format: 'date-time' } } } } },
         },
         ...errorResponses(400, 401),
       },

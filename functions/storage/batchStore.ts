@@ -265,14 +265,23 @@ export class BatchStore {
     return this.signer.url(this.batches.getBlockBlobClient(paths.results(id, format)), { access: 'read', ttlSeconds });
   }
 
-  /** A short-lived create-only link for a caller to upload a new blob to the batch inputs container. */
-  uploadUrl(name: string, ttlSeconds: number): Promise<SignedUrl> {
-    return this.signer.url(this.inputs.getBlockBlobClient(name), { access: 'create', ttlSeconds });
+  /**
+   * A short-lived link for a caller to upload a new blob to the batch inputs container:
+   * create-only (one Put Blob, which cannot replace the blob once it exists), or, for an
+   * upload in blocks, create and write (Put Block and Put Block List need write).
+   */
+  uploadUrl(name: string, ttlSeconds: number, blocks = false): Promise<SignedUrl> {
+    return this.signer.url(this.inputs.getBlockBlobClient(name), { access: blocks ? 'create-blocks' : 'create', ttlSeconds });
   }
 
-  /** Whether the batch inputs container has this blob. */
-  async inputExists(name: string): Promise<boolean> {
-    return this.inputs.getBlobClient(name).exists();
+  /** The ETag of this blob in the batch inputs container, or undefined if there is no such blob (or it has no committed content). */
+  async inputEtag(name: string): Promise<string | undefined> {
+    try {
+      return (await this.inputs.getBlobClient(name).getProperties()).etag;
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Writes a chunk's result once: false if it was already there (a duplicate delivery). */
@@ -422,13 +431,19 @@ export class BatchStore {
     await Promise.all(names.map((n) => this.batches.getBlobClient(n).deleteIfExists()));
   }
 
-  /** A caller's uploaded input as a stream, or undefined if there is no such blob. */
-  async openInput(name: string): Promise<Readable | undefined> {
+  /**
+   * A caller's uploaded input as a stream, or why not: `missing` (no such blob), `changed`
+   * (it is no longer the blob whose ETag is `etag`: it was replaced after the batch was
+   * submitted). With an ETag the blob is read only while it has that one, also where the
+   * download resumes after a broken connection.
+   */
+  async openInput(name: string, etag?: string): Promise<Readable | 'missing' | 'changed'> {
     try {
-      const res = await this.inputs.getBlobClient(name).download();
+      const res = await this.inputs.getBlobClient(name).download(0, undefined, etag ? { conditions: { ifMatch: etag } } : {});
       return res.readableStreamBody as Readable;
     } catch (err) {
-      if (isStatus(err, 404)) return undefined;
+      if (isStatus(err, 404)) return 'missing';
+      if (etag && isStatus(err, 412)) return 'changed';
       throw err;
     }
   }

@@ -8,8 +8,13 @@ import {
   type UserDelegationKey,
 } from '@azure/storage-blob';
 
-/** What a short-lived link to one blob lets its holder do. */
-export type BlobAccess = 'read' | 'create';
+/**
+ * What a short-lived link to one blob lets its holder do: `read`; `create`, a blob that
+ * does not exist yet, in one Put Blob (up to 5000 MiB), and nothing once it exists;
+ * `create-blocks`, also Put Block and Put Block List, which need write permission, so that
+ * link can also replace the blob while it lasts.
+ */
+export type BlobAccess = 'read' | 'create' | 'create-blocks';
 
 export interface SignedUrl {
   url: string;
@@ -28,8 +33,10 @@ const SKEW_MS = 5 * 60_000;
 /** A user delegation key is asked for this long and renewed an hour before it ends. */
 const DELEGATION_KEY_MS = 6 * 3_600_000;
 
-/** read: `r`; create: create and write (Put Blob, or Put Block and Put Block List), nothing else. */
-const permissionsOf = (access: BlobAccess) => BlobSASPermissions.parse(access === 'read' ? 'r' : 'cw');
+const PERMISSIONS: Record<BlobAccess, string> = { read: 'r', create: 'c', 'create-blocks': 'cw' };
+
+/** read: `r`; create: `c` (a new blob only); create-blocks: `cw` (Put Block and Put Block List need `w`). */
+const permissionsOf = (access: BlobAccess) => BlobSASPermissions.parse(PERMISSIONS[access]);
 
 /**
  * A SAS URL for one blob signed with a user delegation key: the identity that asked for the

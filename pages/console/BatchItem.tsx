@@ -1,4 +1,8 @@
-/** One batch: its state, chunks and rows as progress bars, its errors, and cancel or results. */
+/**
+ * One batch: its state, chunks and rows as progress bars (none for an upload refused or
+ * cancelled before its rows were counted: its refusal instead), its errors, and cancel or
+ * results.
+ */
 import { idPart, ms, when } from './format';
 import { ProblemView } from './ProblemView';
 import { ApiError } from './api';
@@ -28,6 +32,8 @@ interface Props {
 export function BatchItem({ batch: b, cancelling, onCancel }: Props) {
   const base = `batch-${idPart(b.id)}`;
   const short = b.id.slice(0, 8);
+  // An uploaded input refused (or cancelled) while it was being checked has no rows or chunks to count: no progress to show.
+  const uncounted = isFinished(b) && (b.chunks.total === null || b.rows.total === null);
   return (
     <li class={`batch state-${b.state}`} aria-labelledby={`${base}-title`}>
       <h3 id={`${base}-title`}>
@@ -36,8 +42,14 @@ export function BatchItem({ batch: b, cancelling, onCancel }: Props) {
       <p>
         State: <strong class="state">{b.state}</strong>
       </p>
-      <Progress id={`${base}-chunks`} label="Chunks" done={b.chunks.done} failed={b.chunks.failed} total={b.chunks.total} />
-      <Progress id={`${base}-rows`} label="Rows" done={b.rows.done} failed={b.rows.failed} total={b.rows.total} />
+      {uncounted ? (
+        <p class="uncounted">{b.problem ? 'Refused before its rows were stored: nothing was scored.' : 'Stopped before its rows were counted: nothing was scored.'}</p>
+      ) : (
+        <>
+          <Progress id={`${base}-chunks`} label="Chunks" done={b.chunks.done} failed={b.chunks.failed} total={b.chunks.total} />
+          <Progress id={`${base}-rows`} label="Rows" done={b.rows.done} failed={b.rows.failed} total={b.rows.total} />
+        </>
+      )}
       <dl class="facts">
         <dt>Type</dt>
         <dd>{b.type}</dd>

@@ -243,6 +243,17 @@ attach_packages <- function(pkgs) {
 # functions, a closure's environment); `namespaces` are those it loaded, less R's own base
 # packages (which R itself may load meanwhile, the byte compiler, say) and those loaded
 # only as the others' imports.
+# readRDS()'s errors for a file that is no .rds at all (text, a CSV, save()'s .RData, an
+# empty or cut file) say what the file is not, and how to make one; others are R's own.
+NOT_RDS_MESSAGES <- c("unknown input format", "error reading from connection", "bad restore file magic number",
+                      "unknown type", "ReadItem: unknown type", "read error")
+not_rds_file <- function(e, path, what) {
+  reason <- conditionMessage(e)
+  if (!any(vapply(NOT_RDS_MESSAGES, function(m) grepl(m, reason, fixed = TRUE), TRUE))) stop(e)
+  stop(sprintf("the %s file (%s) is not an .rds file saved with saveRDS(): save it with saveRDS(%s, \"%s.rds\") (R said: %s)",
+               what, basename(path), if (what == "model") "fit" else "data", what, reason), call. = FALSE)
+}
+
 read_model <- function(path) {
   before <- loadedNamespaces()
   # R reads a reference to a namespace it cannot load as the global environment, warning
@@ -256,7 +267,8 @@ read_model <- function(path) {
   Sys.setenv("_R_NO_REPORT_MISSING_NAMESPACES_" = "false")
   on.exit(if (is.na(old)) Sys.unsetenv("_R_NO_REPORT_MISSING_NAMESPACES_") else Sys.setenv("_R_NO_REPORT_MISSING_NAMESPACES_" = old))
   model <- withCallingHandlers(
-    tryCatch(readRDS(path), packageNotFoundError = function(e) not_installed(e$package)),
+    tryCatch(readRDS(path), packageNotFoundError = function(e) not_installed(e$package),
+             error = function(e) not_rds_file(e, path, "model")),
     warning = unavailable
   )
   loaded <- setdiff(loadedNamespaces(), before)

@@ -238,6 +238,24 @@ example_rows <- function(model, features, prototype) {
   coerce_frame(rows, features)
 }
 
+# The inputs the model records (its formula's variables, a forest's names...) that the
+# prototype has no column for.
+lacking_columns <- function(model, prototype) {
+  if (is.null(prototype)) return(character())
+  inputs <- tryCatch(model_inputs(model), error = function(e) NULL)
+  if (is.null(inputs)) inputs <- tryCatch(all.vars(stats::delete.response(stats::terms(model))), error = function(e) NULL)
+  setdiff(inputs, c(names(prototype), "."))
+}
+
+lacking_columns_message <- function(lacking) {
+  shown <- paste0("'", utils::head(lacking, 10L), "'")
+  shown <- if (length(lacking) > 10L) sprintf("%s and %d more", paste(shown, collapse = ", "), length(lacking) - 10L)
+           else if (length(shown) > 1L) paste(paste(shown[-length(shown)], collapse = ", "), "and", shown[length(shown)])
+           else shown
+  sprintf("the prototype lacks the column%s %s, which the model uses: give a prototype with every column the model was fitted on (the training data, or a sample of it)",
+          if (length(lacking) > 1L) "s" else "", shown)
+}
+
 # A model's schema and scorer: list(schema, scorer). `namespaces` are packages the model's
 # object refers to (read_model), recorded with its predict() method's. Should the inputs
 # the model records not be enough to predict (a mixed model's grouping columns, say),
@@ -254,9 +272,16 @@ describe_model <- function(model, score_path = NULL, prototype = NULL, response 
   if (inherits(scoring, "error") && !all(wider %in% vapply(features, `[[`, "", "name"))) {
     features <- categorical_characters(prototype_features(model, prototype, wider), model, data, score_path)
     rows <- example_rows(model, features, prototype)
-    scoring <- tryCatch(describe_scoring(model, rows, score_path, types, features), error = function(e) stop(scoring))
+    scoring <- tryCatch(describe_scoring(model, rows, score_path, types, features), error = function(e) scoring)
   }
-  if (inherits(scoring, "error")) stop(scoring)
+  if (inherits(scoring, "error")) {
+    # R's reason names a column the prototype lacks ("object 'hp' not found"): say so,
+    # rather than advise a score.R or --types.
+    lacking <- lacking_columns(model, prototype)
+    named <- lacking[vapply(lacking, function(n) grepl(n, conditionMessage(scoring), fixed = TRUE), TRUE)]
+    if (length(named)) stop(lacking_columns_message(lacking), call. = FALSE)
+    stop(scoring)
+  }
   features <- numeric_integers(features, rows, scoring$scorer, model)
   rows <- retype_rows(rows, features)
   packages <- model_packages(model, namespaces, score_path)

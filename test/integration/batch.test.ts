@@ -198,7 +198,15 @@ describe('asynchronous batch scoring', () => {
     ]);
     const queue = QueueServiceClient.fromConnectionString(stack.azurite.connectionString).getQueueClient('batch-chunks');
     expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
-    expect((await submit('/api/batches', 'a,b', { 'content-type': 'text/plain' })).res.status).toBe(415);
+    const wrongType = await submit('/api/batches', 'a,b', { 'content-type': 'text/plain' });
+    expect(wrongType.res.status).toBe(415);
+    // Every refusal names the model the rows were checked against, as scoring's do (/api/batches: the default model).
+    expect(badHeader.body.model).toEqual({ name: 'boston-rf', version: '1' });
+    expect(badRows.body.model).toEqual({ name: 'fragile', version: '1' });
+    expect(wrongType.body.model).toEqual({ name: 'boston-rf', version: '1' });
+    const unknownType = await submit('/api/models/fragile/versions/1/batches?type=nope', { data: [car(3)] });
+    expect(unknownType.res.status).toBe(422);
+    expect(unknownType.body).toMatchObject({ code: 'unsupported_type', model: { name: 'fragile', version: '1' } });
   });
 
   it('scores the first chunks while the rest of the body is still arriving', async () => {

@@ -309,6 +309,40 @@ describe('the console', () => {
     }
   }, 180_000);
 
+  it('shows an uploaded batch refused while its rows were checked as refused, with its problem and no progress bars', async () => {
+    const upload = (await (await stack.post('/api/batches/uploads', {})).json()) as { blob: string; url: string };
+    const header = boston.map((f) => f.name).join(',');
+    const row = boston.map((f, i) => (i === 1 ? 'heavy' : String(f.min))).join(',');
+    expect((await fetch(upload.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: `${header}\n${row}\n` })).status).toBe(201);
+    const submitted = await stack.post('/api/models/boston-rf/batches', { blob: upload.blob });
+    expect(submitted.status).toBe(202);
+    const { id } = (await submitted.json()) as { id: string };
+    await expect
+      .poll(async () => ((await (await stack.call(`/api/batches/${id}?redirect=false`)).json()) as { state: string }).state, { timeout: 60_000 })
+      .toBe('failed');
+    const { page, problems, requests } = await signedIn();
+    try {
+      await withScreenshot(page, 'console-batch-refused', async () => {
+        await page.getByRole('link', { name: 'Batches' }).click();
+        const item = page.locator('li.batch').filter({ has: page.locator('h3', { hasText: id.slice(0, 8) }) });
+        await item.waitFor();
+        expect(await item.locator('.state').textContent()).toBe('failed');
+        const alert = item.getByRole('alert');
+        expect(await alert.textContent()).toContain('The input was refused');
+        expect(await alert.textContent()).toContain(boston[1]?.name as string);
+        expect(await alert.textContent()).toContain('invalid_input');
+        expect(await item.locator('progress').count()).toBe(0);
+        expect(await item.textContent()).not.toContain('counting');
+        expect(await item.textContent()).toContain('Refused before its rows were stored');
+        expect(await item.getByRole('button', { name: /^Cancel/ }).count()).toBe(0);
+      });
+      expectKeysInHeadersOnly(requests);
+      expect(unexpected(problems)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
   it('moves an alias with the master key, only after the confirmation', async () => {
     const { page, problems, requests } = await signedIn({ master: true });
     const production = async () => {

@@ -213,6 +213,9 @@ describe('publish-model', () => {
     const res = await cli(join(penguins, 'prototype.csv'), '--name', 'broken', '--version', '1');
     expect(res.exitCode).toBe(1);
     expect(res.stderr).toMatch(/describ/);
+    // Said once, and what is wrong with the file: not R's "unknown input format" alone.
+    expect(res.stderr).toMatch(/describing the model failed: the model file \(prototype\.csv\) is not an \.rds file saved with saveRDS\(\)/);
+    expect(res.stderr).not.toMatch(/describe failed/);
     expect(await store.getVersion('broken', '1')).toBeUndefined();
   });
 });

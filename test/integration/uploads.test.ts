@@ -58,13 +58,14 @@ describe('upload URLs and result links', () => {
     const upload = JSON.parse(await readFile(join(dir, 'upload.json'), 'utf8')) as { blob: string; url: string; expiresAt: string; method: string };
     expect(upload.blob).toMatch(/^uploads\/\d{4}-\d{2}-\d{2}\/[0-9a-f-]{36}\.csv$/);
     const url = new URL(upload.url);
-    expect(url.searchParams.get('sp')).toBe('cw');
+    expect(url.searchParams.get('sp')).toBe('c');
     expect(Date.parse(upload.expiresAt) - Date.now()).toBeLessThanOrEqual(600_000);
     const stored = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batch-inputs').getBlobClient(upload.blob);
     expect((await stored.getProperties()).contentLength).toBe((await readFile(join(dir, 'boston.csv'))).length);
 
-    // The URL creates that one blob and nothing else: it cannot read it, nor write another.
+    // The URL creates that one blob and nothing else: it cannot read it, nor replace it, nor write another.
     expect((await fetch(upload.url)).status).toBe(403);
+    expect((await fetch(upload.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'a,b\n' })).status).toBe(403);
     const elsewhere = new URL(upload.url);
     elsewhere.pathname = elsewhere.pathname.replace(/[^/]+$/, 'other.csv');
     expect((await fetch(elsewhere, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'a,b\n' })).status).toBe(403);
@@ -86,6 +87,59 @@ describe('upload URLs and result links', () => {
     expect(Number(lines[ROWS]?.split(',')[1])).toBe(expected[ROWS - 1]);
     expect(Number(lines[1]?.split(',')[1])).toBe(expected[0]);
   }, 180_000);
+
+  it('gives create-only upload URLs: one Put Blob, never a second, nor blocks; {"blocks": true} adds write for Put Block and Put Block List', async () => {
+    const head = (await readFile(join(dir, 'boston.csv'), 'utf8')).split('\n').slice(0, 6).join('\n') + '\n';
+    const once = (await (await stack.post('/api/batches/uploads', {})).json()) as { url: string; blob: string; blocks: boolean };
+    expect(new URL(once.url).searchParams.get('sp')).toBe('c');
+    expect(once.blocks).toBe(false);
+    // Put Block needs write: a create-only URL cannot stage one.
+    const block = Buffer.from('block-00000000').toString('base64');
+    expect((await fetch(`${once.url}&comp=block&blockid=${encodeURIComponent(block)}`, { method: 'PUT', body: head })).status).toBe(403);
+    const put = () => fetch(once.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'text/csv' }, body: head });
+    expect((await put()).status).toBe(201);
+    // The blob exists now: the same URL cannot replace it.
+    const again = await put();
+    expect([403, 409]).toContain(again.status);
+    const inputs = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batch-inputs');
+    expect((await inputs.getBlobClient(once.blob).downloadToBuffer()).toString()).toBe(head);
+
+    const blocks = (await (await stack.post('/api/batches/uploads', { blocks: true })).json()) as { url: string; blob: string; blocks: boolean };
+    expect(new URL(blocks.url).searchParams.get('sp')).toBe('cw');
+    expect(blocks.blocks).toBe(true);
+    expect((await fetch(`${blocks.url}&comp=block&blockid=${encodeURIComponent(block)}`, { method: 'PUT', body: head })).status).toBe(201);
+    const list = `<?xml version="1.0" encoding="utf-8"?><BlockList><Latest>${block}</Latest></BlockList>`;
+    expect((await fetch(`${blocks.url}&comp=blocklist`, { method: 'PUT', headers: { 'x-ms-blob-content-type': 'text/csv' }, body: list })).status).toBe(201);
+    expect((await inputs.getBlobClient(blocks.blob).downloadToBuffer()).toString()).toBe(head);
+    expect((await stack.post('/api/batches/uploads', { blocks: 'yes' })).status).toBe(400);
+  });
+
+  it('reads an uploaded input only as it was when submitted: replaced before its rows are read, the batch fails and nothing is scored', async () => {
+    const lines = (await readFile(join(dir, 'boston.csv'), 'utf8')).split('\n');
+    const upload = (await (await stack.call('/api/batches/uploads', { method: 'POST' })).json()) as { blob: string; url: string };
+    expect((await fetch(upload.url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: lines.slice(0, 11).join('\n') })).status).toBe(201);
+    // The queued check waits until the blob has been replaced.
+    await stack.host.queues.stop();
+    let id: string;
+    try {
+      const submitted = await stack.post('/api/models/boston-rf/batches', { blob: upload.blob });
+      expect(submitted.status).toBe(202);
+      id = ((await submitted.json()) as { id: string }).id;
+      // Replaced by whoever may write there (the account key: the upload URL cannot), with other valid rows.
+      const inputs = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient('batch-inputs');
+      const other = lines.slice(0, 4).join('\n');
+      await inputs.getBlockBlobClient(upload.blob).upload(other, Buffer.byteLength(other));
+    } finally {
+      stack.host.queues.start();
+    }
+    let status: { state: string; rows: { total: number | null }; problem?: { status: number; code: string; detail: string; errors?: { field: string; pointer: string }[] } } = { state: '', rows: { total: null } };
+    await until(async () => ['failed', 'succeeded'].includes((status = await (await stack.call(`/api/batches/${id}?redirect=false`)).json()).state), 60_000, 'the batch to finish');
+    expect(status.state, JSON.stringify(status)).toBe('failed');
+    expect(status.rows.total).toBeNull();
+    expect(status.problem).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(status.problem?.detail).toContain('replaced after the batch was submitted');
+    expect(status.problem?.errors?.[0]).toMatchObject({ field: 'blob', pointer: '/blob' });
+  });
 
   it('refuses the same input sent as a body over the limit with 413 naming the upload route', async () => {
     const res = await stack.call('/api/models/boston-rf/batches', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: await readFile(join(dir, 'boston.csv')) });

@@ -23,12 +23,17 @@ describe('short-lived blob links', () => {
     expect(url.startsWith(`${blob.url}?`)).toBe(true);
     expect(q.get('skoid')).toBe(key.signedObjectId);
     expect(q.get('sktid')).toBe(key.signedTenantId);
-    expect(q.get('sp')).toBe('cw');
+    expect(q.get('sp')).toBe('c');
     expect(q.get('sr')).toBe('b');
     expect(q.get('spr')).toBe('https');
     expect(q.get('se')).toBe('2026-11-22T01:10:00Z');
     expect(expiresAt).toBe('2026-11-22T01:10:00.000Z');
     expect(q.get('sig')).toMatch(/^[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('gives upload links create alone (a new blob only), and write too only for an upload in blocks', () => {
+    expect(new URL(userDelegationUrl(blob, key, { access: 'create', ttlSeconds: 600 }, now).url).searchParams.get('sp')).toBe('c');
+    expect(new URL(userDelegationUrl(blob, key, { access: 'create-blocks', ttlSeconds: 600 }, now).url).searchParams.get('sp')).toBe('cw');
   });
 
   it('gives read links read permission alone', () => {

@@ -9,25 +9,32 @@
 #'
 #' @inheritParams batch_status
 #' @param partial With FALSE (the default) the batch must have succeeded; with TRUE a
-#'   running batch gives the rows done so far.
-#' @return A data frame in input order: `row` (the input's row, 1-based), `rowName` when
-#'   the input named its rows, then `prediction` (numeric, a factor with the model's
-#'   levels, or logical) or one column per class or value. Doubles are exact.
+#'   running, cancelled or failed batch gives the rows of the chunks done so far (in input
+#'   order; a warning says when the app sent only the first of them, past its
+#'   `PARTIAL_RESULTS_MAX_ROWS`).
+#' @return A data frame in input order: `row` (the input's row, 1-based, where the app's
+#'   results count from 0), `rowName` when the input named its rows, then `prediction`
+#'   (numeric, a factor with the model's levels, or logical) or one column per class or
+#'   value. Doubles are exact.
 #'   Signals `rscoring_batch_failed`, `rscoring_batch_cancelled` or
-#'   `rscoring_batch_not_finished` for a batch that has not succeeded.
+#'   `rscoring_batch_not_finished` for a batch that has not succeeded (unless `partial`).
 #' @export
 #' @examples
 #' \dontrun{
 #' batch <- submit_batch(endpoint, houses, model = "boston-rf")
 #' results <- batch_results(endpoint, wait_batch(endpoint, batch))
+#' done_so_far <- batch_results(endpoint, cancel_batch(endpoint, batch), partial = TRUE)
 #' }
 batch_results <- function(endpoint, batch, partial = FALSE) {
   status <- batch_status(endpoint, batch)
-  if (status$state == "failed") {
-    signal_error("batch_failed", batch_failure_message(status), batch = status,
-                 errors = status$errors, problem = status$problem)
+  if (status$state == "failed" && !partial) {
+    signal_error("batch_failed", paste0(batch_failure_message(status), "\n(batch_results(partial = TRUE) gives the rows that were scored.)"),
+                 batch = status, errors = status$errors, problem = status$problem)
   }
-  if (status$state == "cancelled") signal_error("batch_cancelled", sprintf("Batch %s was cancelled.", status$id), batch = status)
+  if (status$state == "cancelled" && !partial) {
+    signal_error("batch_cancelled", sprintf("Batch %s was cancelled: batch_results(partial = TRUE) gives the rows scored before.", status$id),
+                 batch = status)
+  }
   if (status$state != "succeeded" && !partial) {
     signal_error("batch_not_finished",
                  sprintf("Batch %s is %s: call wait_batch() first (or batch_results(partial = TRUE)).", status$id, status$state),
@@ -44,6 +51,9 @@ batch_results <- function(endpoint, batch, partial = FALSE) {
     download_results(resolve_location(endpoint$url, location), file)
   } else {
     writeBin(httr2::resp_body_raw(resp), file)
+    if (identical(httr2::resp_header(resp, "x-results-truncated"), "true")) {
+      warning(sprintf("Batch %s: the app sent the results of its first chunks only (PARTIAL_RESULTS_MAX_ROWS).", status$id), call. = FALSE)
+    }
   }
   desc <- tryCatch(model_description(endpoint, status$model$name, status$model$version), rscoring_error = function(e) NULL)
   out <- if (is.null(desc)) list(kind = NA_character_) else output_of(desc, status$type)
@@ -71,23 +81,32 @@ resolve_location <- function(base, location) {
 }
 
 # The results CSV as a data frame: every cell read as text, then each column typed
-# (numbers through the exact reader).
+# (numbers through the exact reader). The app writes `row` (0-based), `rowName` when the
+# input named its rows, then the output: one `prediction` column for numbers, classes and
+# logicals, one column per class for probabilities and per value for several values. What
+# the values are is the prediction type's output (`out`, from the model's description); a
+# single-value output is the first column after `row` and `rowName`, whatever its header
+# says (an app that names the model's classes there still writes one class per row).
 read_results_csv <- function(file, out) {
   if (file.size(file) == 0L) return(data.frame(row = integer(), prediction = numeric()))
   cells <- utils::read.csv(file, colClasses = "character", check.names = FALSE, na.strings = character(),
                            encoding = "UTF-8", stringsAsFactors = FALSE)
+  cells <- unguard_csv_cells(cells)
   result <- list(row = as.integer(cells$row) + 1L)
   if ("rowName" %in% names(cells)) result$rowName <- ifelse(cells$rowName == "", NA_character_, cells$rowName)
   value_columns <- setdiff(names(cells), c("row", "rowName"))
   kind <- out$kind
   if (is.na(kind)) kind <- if (identical(value_columns, "prediction")) "numeric" else "probabilities"
-  for (col in value_columns) {
-    text <- cells[[col]]
-    result[[col]] <- switch(kind,
-      class = class_factor(ifelse(text == "", NA_character_, text), out$classes),
-      logical = as.logical(ifelse(text == "", NA, text)),
-      read_exact_numbers(text)
+  missing_text <- function(text) is.na(text) | text == ""
+  if (kind %in% c("numeric", "class", "logical")) {
+    text <- if (length(value_columns)) cells[[value_columns[[1L]]]] else character(nrow(cells))
+    result$prediction <- switch(kind,
+      class = class_factor(ifelse(missing_text(text), NA_character_, text), out$classes),
+      logical = as.logical(ifelse(missing_text(text), NA, text)),
+      read_exact_numbers(ifelse(missing_text(text), "", text))
     )
+  } else {
+    for (col in value_columns) result[[col]] <- read_exact_numbers(ifelse(missing_text(cells[[col]]), "", cells[[col]]))
   }
   df <- as.data.frame(result, check.names = FALSE, stringsAsFactors = FALSE)
   if (is.unsorted(df$row)) {

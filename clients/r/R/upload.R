@@ -2,18 +2,19 @@
 # POST /api/batches/uploads gives {blob, url, headers, expiresAt}; the file is PUT to `url`
 # (a SAS that may create that one blob) without the function key; then the batch is
 # submitted as {"blob": blob}. Files up to `rscoring.upload_single_put_max` bytes (256 MiB)
-# go in one PUT; larger ones in blocks of `rscoring.upload_block_size` bytes (64 MiB):
-# Put Block for each, then Put Block List, with the same URL. The URL is a secret while it
-# lasts: it never appears in a message.
+# go in one PUT, through a create-only URL; larger ones in blocks of
+# `rscoring.upload_block_size` bytes (64 MiB): the URL is asked for with {"blocks": true}
+# (Put Block and Put Block List need write permission), Put Block for each, then Put Block
+# List, with the same URL. The URL is a secret while it lasts: it never appears in a message.
 
 upload_input <- function(endpoint, path, format = "csv") {
+  whole <- file.size(path) <= getOption("rscoring.upload_single_put_max", 256 * 1024^2)
   req <- api_request(endpoint, "POST", "/api/batches/uploads")
-  req <- json_body(req, list(format = format))
+  req <- json_body(req, list(format = format, blocks = !whole))
   target <- resp_json(api_perform(req))
   if (is.null(target$url) || is.null(target$blob)) stop("The app's upload answer has no `url` or `blob`.", call. = FALSE)
   headers <- or_else(target$headers, list(`x-ms-blob-type` = "BlockBlob"))
-  size <- file.size(path)
-  if (size <= getOption("rscoring.upload_single_put_max", 256 * 1024^2)) {
+  if (whole) {
     put_whole(target$url, path, headers)
   } else {
     put_blocks(target$url, path, headers, getOption("rscoring.upload_block_size", 64 * 1024^2))

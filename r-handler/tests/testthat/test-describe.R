@@ -40,3 +40,35 @@ test_that("without model.json the schema comes from the model itself", {
   expect_setequal(names(schema$output$types), c("response", "link"))
   expect_identical(schema$output$defaultType, "response")
 })
+
+test_that("a model file that is not an .rds says so, and how to make one", {
+  path <- tempfile(fileext = ".rds")
+  utils::write.csv(mtcars, path)
+  err <- expect_error(read_model(path), "is not an .rds file saved with saveRDS()", fixed = TRUE)
+  expect_match(conditionMessage(err), "saveRDS(fit, \"model.rds\")", fixed = TRUE)
+  empty <- tempfile(fileext = ".rds")
+  file.create(empty)
+  expect_error(read_model(empty), "is not an .rds file", fixed = TRUE)
+  # describe.R says the same of a prototype .rds that is none, and of one that holds no data frame.
+  model <- tempfile(fileext = ".rds")
+  saveRDS(lm(mpg ~ wt, data = mtcars), model)
+  describe <- function(prototype) {
+    suppressWarnings(system2(file.path(R.home("bin"), "Rscript"), c(file.path(handler_root, "describe.R"), "--model", model, "--prototype", prototype),
+                             stdout = TRUE, stderr = TRUE))
+  }
+  out <- describe(path)
+  expect_identical(attr(out, "status"), 1L)
+  expect_match(paste(out, collapse = "\n"), "the prototype file (", fixed = TRUE)
+  expect_match(paste(out, collapse = "\n"), "is not an .rds file saved with saveRDS()", fixed = TRUE)
+  out <- describe(model)
+  expect_match(paste(out, collapse = "\n"), "holds an object of class lm, not a data frame", fixed = TRUE)
+})
+
+test_that("a prototype lacking a column the model uses is refused naming the column", {
+  fit <- lm(mpg ~ wt + hp + qsec, data = mtcars)
+  err <- expect_error(describe_model(fit, prototype = mtcars[c("mpg", "wt")]), "the prototype lacks the columns 'hp' and 'qsec', which the model uses", fixed = TRUE)
+  expect_no_match(conditionMessage(err), "score.R|--types")
+  set.seed(1)
+  forest <- randomForest::randomForest(Species ~ ., data = iris, ntree = 5)
+  expect_error(describe_model(forest, prototype = iris[-1]), "the prototype lacks the column 'Sepal.Length'", fixed = TRUE)
+})
