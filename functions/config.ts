@@ -1,4 +1,4 @@
-import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -39,6 +39,8 @@ export interface Config {
   rTransport: 'pipe' | 'http';
   /** R processes per loaded model version. */
   workersPerModel: number;
+  /** R processes per instance at most, across versions (R_MAX_PROCESSES): by default 4 per core, at most one per 256 MiB of the instance's memory. */
+  maxProcesses: number;
   workerReadyTimeoutMs: number;
   /** Time from receiving a scoring request to answering it; past it, 504. */
   scoreTimeoutMs: number;
@@ -129,6 +131,15 @@ export class ConfigError extends Error {
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
 
+/** Memory this instance may use: its container's limit (cgroup) where it has one, else the machine's. */
+function instanceMemory(): number {
+  const limit = process.constrainedMemory?.() ?? 0;
+  return limit > 0 && limit < totalmem() ? limit : totalmem();
+}
+
+/** R processes per instance by default: 4 per core, at most one per 256 MiB the instance may use, at least 1. */
+export const defaultMaxProcesses = (): number => Math.max(1, Math.min(4 * availableParallelism(), Math.floor(instanceMemory() / 2 ** 28)));
+
 export function readConfig(env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
   const text = (key: string, fallback: string): string => {
@@ -192,6 +203,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     rscript: text('R_SCRIPT', 'Rscript'),
     rTransport: text('R_TRANSPORT', 'pipe') as Config['rTransport'],
     workersPerModel: int('R_WORKERS', availableParallelism(), 1, 64),
+    maxProcesses: int('R_MAX_PROCESSES', defaultMaxProcesses(), 1, 4096),
     workerReadyTimeoutMs: int('R_READY_TIMEOUT_MS', 120_000, 1000),
     scoreTimeoutMs: int('SCORE_TIMEOUT_MS', 30_000, 10),
     scoreQueueLimit: int('SCORE_QUEUE_LIMIT', 128, 0),

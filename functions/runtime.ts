@@ -37,9 +37,10 @@ export function models(): ModelRegistry {
       refreshMs: c.modelRefreshMs,
       idleMs: c.modelIdleMs,
       defaultModel: c.defaultModel,
-      createPool: (dir, schema, name) =>
+      processes: { perVersion: c.workersPerModel, max: c.maxProcesses },
+      createPool: (dir, schema, name, size) =>
         new WorkerPool((c.rTransport === 'http' ? httpWorkerFactory : pipeWorkerFactory)({ rscript: c.rscript, handlerDir: rHandlerDir, modelDir: dir, readyTimeoutMs: c.workerReadyTimeoutMs }), {
-          size: c.workersPerModel,
+          size: size ?? c.workersPerModel,
           queueLimit: c.scoreQueueLimit,
           timeoutMs: c.scoreTimeoutMs,
           maxBatchRows: schema.microBatch === false || c.microBatchOff.includes(name) ? 1 : c.microBatchMaxRows,

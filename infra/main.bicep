@@ -238,6 +238,7 @@ var appSettings = [
   { name: 'R_SCRIPT', value: 'Rscript' }
   { name: 'R_TRANSPORT', value: 'pipe' }
   { name: 'R_WORKERS', value: rWorkers }
+  { name: 'R_MAX_PROCESSES', value: '' }
   { name: 'R_READY_TIMEOUT_MS', value: '120000' }
   { name: 'SCORE_TIMEOUT_MS', value: '30000' }
   { name: 'SCORE_QUEUE_LIMIT', value: '128' }

@@ -24,7 +24,7 @@ export async function putAlias(request: HttpRequest, context: InvocationContext)
     const body = parseJson(await readJsonText(request, 16 * 1024));
     const route = readRouteBody(body);
     const move = await pointAlias(modelStore(), name, alias, route, actor(request), (body as { versions?: unknown }).versions === undefined ? 'version' : 'versions');
-    models().stale(name);
+    await models().changed(name);
     context.log(`alias ${name}/${alias} moved from ${move.from} to ${move.to}${move.traffic ? ` (${JSON.stringify(move.traffic)})` : ''} by ${move.by}`);
     return { status: 200, jsonBody: { name, ...move } };
   } catch (err) {
@@ -37,7 +37,7 @@ export async function deleteAlias(request: HttpRequest, context: InvocationConte
   try {
     const { name, alias } = request.params as { name: string; alias: string };
     const move = await removeAlias(modelStore(), name, alias, actor(request));
-    models().stale(name);
+    await models().changed(name);
     context.log(`alias ${name}/${alias} removed (was ${move.from}) by ${move.by}`);
     return { status: 204 };
   } catch (err) {
@@ -50,7 +50,7 @@ export async function deleteVersion(request: HttpRequest, context: InvocationCon
   try {
     const { name, version } = request.params as { name: string; version: string };
     await removeVersion(modelStore(), name, version);
-    models().stale(name);
+    await models().changed(name);
     context.log(`version ${name}/${version} deleted by ${actor(request)}`);
     return { status: 204 };
   } catch (err) {

@@ -4,7 +4,6 @@ import { defaultVersion } from '../models/registry.js';
 import { models } from '../runtime.js';
 import { rowJsonSchema } from '../scoring/inputValidator.js';
 import type { ModelIndex } from '../storage/modelStore.js';
-import { AppError } from '../errors.js';
 import { answerError } from './respond.js';
 
 function summary(index: ModelIndex) {
@@ -32,8 +31,8 @@ export async function listModels(request: HttpRequest, context: InvocationContex
 export async function getModel(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const name = request.params.name as string;
-    const index = isValidName(name) ? await models().getIndex(name) : undefined;
-    if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
+    const index = isValidName(name) ? await models().listedIndex(name) : undefined;
+    if (!index) throw await models().modelNotFound(name);
     return { status: 200, jsonBody: summary(index) };
   } catch (err) {
     return answerError(err, request, context);
@@ -45,7 +44,7 @@ export async function describeVersion(name: string, ref: string): Promise<Record
   const registry = models();
   const stored = await registry.findVersion(name, ref);
   const schema = await registry.schemaOf(stored);
-  const index = await registry.getIndex(stored.name);
+  const index = await registry.listedIndex(stored.name);
   const example = schema.example ?? {};
   return {
     name: stored.name,

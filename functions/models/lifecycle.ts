@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { AliasMove, ModelIndex, ModelStore } from '../storage/modelStore.js';
 import { isValidName } from './names.js';
+import { knownVersions, modelNotFound, versionNotFound } from './notFound.js';
 import { routeVersions, storedTarget, type TrafficRoute } from './traffic.js';
 
 /**
@@ -19,7 +20,7 @@ export function checkNames(...values: (string | undefined)[]): string[] {
 export async function existingModel(store: ModelStore, name: string): Promise<ModelIndex> {
   checkNames(name);
   const index = await store.getIndex(name);
-  if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
+  if (!index) throw modelNotFound(name, await store.listModelNames().catch(() => []));
   return index;
 }
 
@@ -30,11 +31,11 @@ export async function existingModel(store: ModelStore, name: string): Promise<Mo
 export async function pointAlias(store: ModelStore, name: string, alias: string, target: string | TrafficRoute, by: string, form: 'version' | 'versions' = typeof target === 'string' ? 'version' : 'versions'): Promise<AliasMove> {
   const route: TrafficRoute = typeof target === 'string' ? { versions: { [target]: 1 } } : target;
   checkNames(name, alias, ...routeVersions(route));
-  const { versions } = await existingModel(store, name);
+  const { versions, aliases } = await existingModel(store, name);
   const missing = routeVersions(route).filter((v) => !versions.includes(v));
   if (missing.length > 0) {
     const pointer = (v: string) => (route.shadow?.version === v ? '/shadow/version' : form === 'version' ? '/version' : `/versions/${v}`);
-    throw new AppError('version_not_found', `Model "${name}" has no version ${missing.map((v) => `"${v}"`).join(', ')}.`, {
+    throw new AppError('version_not_found', `Model "${name}" has no version ${missing.map((v) => `"${v}"`).join(', ')}. ${knownVersions({ versions, aliases })}`, {
       errors: missing.map((v) => ({ field: pointer(v).slice(1).replace(/\//g, '.'), message: 'is not a version of this model', pointer: pointer(v) })),
     });
   }
@@ -53,7 +54,7 @@ export async function removeAlias(store: ModelStore, name: string, alias: string
 export async function removeVersion(store: ModelStore, name: string, version: string): Promise<void> {
   checkNames(name, version);
   const index = await existingModel(store, name);
-  if (!index.versions.includes(version)) throw new AppError('version_not_found', `Model "${name}" has no version "${version}".`);
+  if (!index.versions.includes(version)) throw versionNotFound(name, version, index, 'version');
   const pointing = Object.entries(index.routes).filter(([, r]) => routeVersions(r).includes(version)).map(([a]) => a);
   if (pointing.length > 0) {
     const one = pointing.length === 1;

@@ -5,8 +5,10 @@ import { AppError } from '../errors.js';
 import { InputValidator } from '../scoring/inputValidator.js';
 import { parseModelSchema, type ModelSchema } from '../scoring/modelSchema.js';
 import type { ModelIndex, ModelStore, StoredVersion } from '../storage/modelStore.js';
+import { planProcesses } from '../workers/processCap.js';
 import type { PoolStats, WorkerPool } from '../workers/workerPool.js';
 import { defaultAliases, isValidName } from './names.js';
+import { knownVersions, modelNotFound } from './notFound.js';
 import { pickVersion, primaryVersion, routeVersions, subjectPoint, type TrafficRoute } from './traffic.js';
 
 /** A model version with its schema, validator and R workers, ready to take requests. */
@@ -23,16 +25,31 @@ export interface LoadedVersion {
 export interface RegistryOptions {
   store: Pick<ModelStore, 'listModelNames' | 'getIndex' | 'getVersion' | 'download' | 'readText'>;
   cacheDir: string;
-  createPool(dir: string, schema: ModelSchema, name: string): WorkerPool;
+  /** `size`: the workers to start (fewer than R_WORKERS when the process cap is tight); undefined without a cap. */
+  createPool(dir: string, schema: ModelSchema, name: string, size?: number): WorkerPool;
+  /**
+   * R processes per instance at most (R_MAX_PROCESSES) and per version (R_WORKERS): a
+   * version starting past the cap first stops idle versions (least recently used first),
+   * else starts with fewer workers (at least 1), else is refused (503 with Retry-After).
+   */
+  processes?: { perVersion: number; max: number };
   refreshMs: number;
   idleMs: number;
   defaultModel: string;
 }
 
 interface Cached<T> {
+  /** What requests are served by. */
   value: T;
   fetchedAt: number;
   refreshing: Promise<void> | undefined;
+  /** The newest value read, before `value` takes it (once what it points at is warm). */
+  read?: { value: T; seq: number };
+  /** The read this instance started after changing the value itself (see stale()). */
+  changed?: Promise<void>;
+  /** Order of reads started and of the one `value` holds: an older read never wins over a newer one. */
+  seq?: number;
+  valueSeq?: number;
 }
 
 /**
@@ -47,6 +64,8 @@ export class ModelRegistry {
   readonly #versions = new Map<string, Cached<StoredVersion | undefined>>();
   readonly #loading = new Map<string, Promise<LoadedVersion>>();
   readonly #loaded = new Map<string, LoadedVersion>();
+  /** R processes of versions starting (counted before their pool exists) or stopping to make room. */
+  #reservedProcesses = 0;
   #names: Cached<string[]> | undefined;
   #sweeper: NodeJS.Timeout;
   #sweeping = false;
@@ -86,7 +105,7 @@ export class ModelRegistry {
 
   /** The route a name and version-or-alias mean, and its version at `point` (undefined: the heaviest). */
   async #find(name: string, ref: string | undefined, point: number | undefined): Promise<{ stored: StoredVersion; route: TrafficRoute }> {
-    if (!isValidName(name)) throw new AppError('model_not_found', `There is no model named "${name}".`);
+    if (!isValidName(name)) throw await this.modelNotFound(name);
     let index = await this.getIndex(name);
     let route = index && routeFor(index, ref);
     if (route === undefined) {
@@ -94,10 +113,10 @@ export class ModelRegistry {
       index = await this.#refetchIndex(name);
       route = index && routeFor(index, ref);
     }
-    if (!index) throw new AppError('model_not_found', `There is no model named "${name}".`);
+    if (!index) throw await this.modelNotFound(name);
     const version = route && (point === undefined ? primaryVersion(route) : pickVersion(route, point));
     if (route === undefined || version === undefined || !isValidName(version)) {
-      throw new AppError('version_not_found', `Model "${name}" has no version or alias "${ref ?? defaultAliases.join('" or "')}".`);
+      throw new AppError('version_not_found', `Model "${name}" has no version or alias "${ref ?? defaultAliases.join('" or "')}". ${knownVersions(index)}`);
     }
     const stored = await this.#cached(this.#versions, `${name}/${version}`, () => this.#o.store.getVersion(name, version), (old, next) =>
       this.#warmIfReplacing(old, next),
@@ -106,24 +125,52 @@ export class ModelRegistry {
     return { stored, route };
   }
 
+  /** The 404 for a model that does not exist, naming (the first of) those that do. */
+  async modelNotFound(name: string): Promise<AppError> {
+    return modelNotFound(name, await this.#modelNames().catch(() => []));
+  }
+
   /** A version by its name, loaded (a shadow's: its workers start on first use). */
   async loadVersion(name: string, version: string): Promise<LoadedVersion> {
     return this.#load(await this.findVersion(name, version));
   }
 
   /**
-   * Marks what this instance knows of a model's versions and aliases as stale, after it
-   * changed them itself: the next request refreshes them (warming a new target first, as a
-   * refresh does), and a version not known yet is looked up at once.
+   * After this instance changed a model's versions or aliases itself: reads them again at
+   * once, so its listings (listedIndex) show the change from the next request on; requests
+   * move to it once a new target's workers are up (as a refresh does). Other instances see
+   * it at their next refresh, within refreshMs.
    */
   stale(name: string): void {
-    const entry = this.#indexes.get(name);
-    if (entry) entry.fetchedAt = 0;
     this.#names = undefined;
+    const entry = this.#indexes.get(name);
+    if (!entry) return;
+    entry.fetchedAt = 0;
+    entry.changed = this.#refresh(entry, () => this.#o.store.getIndex(name), (old, next) => this.#warmIfRetargeted(name, old, next)).read;
   }
 
+  /** As stale(), resolving once the change is read (this instance's listings show it). */
+  async changed(name: string): Promise<void> {
+    this.stale(name);
+    await this.#indexes.get(name)?.changed;
+  }
+
+  /** A model's versions and aliases as requests are served by them now. */
   async getIndex(name: string): Promise<ModelIndex | undefined> {
     return this.#cached(this.#indexes, name, () => this.#o.store.getIndex(name), (old, next) => this.#warmIfRetargeted(name, old, next));
+  }
+
+  /**
+   * A model's versions and aliases as listed (GET /api/models...): the newest this instance
+   * has read, including a change it made itself a moment ago, even while requests still go
+   * to the old target as the new one's workers start.
+   */
+  async listedIndex(name: string): Promise<ModelIndex | undefined> {
+    const served = await this.getIndex(name);
+    const entry = this.#indexes.get(name);
+    if (!entry) return served;
+    await entry.changed;
+    return entry.read ? entry.read.value : entry.value;
   }
 
   /** Re-reads an index at once, at most every RECHECK_MS per model, so misses cannot flood storage. */
@@ -138,7 +185,7 @@ export class ModelRegistry {
 
   async listModels(): Promise<ModelIndex[]> {
     const names = await this.#modelNames();
-    const indexes = await Promise.all(names.map((n) => this.getIndex(n)));
+    const indexes = await Promise.all(names.map((n) => this.listedIndex(n)));
     return indexes.filter((i): i is ModelIndex => i !== undefined);
   }
 
@@ -210,21 +257,40 @@ export class ModelRegistry {
       map.set(key, { value, fetchedAt: Date.now(), refreshing: undefined });
       return value;
     }
-    if (Date.now() - entry.fetchedAt > this.#o.refreshMs && !entry.refreshing) {
-      entry.refreshing = (async () => {
-        try {
-          const next = await fetch();
-          await beforeSwap(entry.value, next).catch(() => undefined);
-          entry.value = next;
-        } catch {
-          /* storage unreachable: keep serving what we know */
-        } finally {
-          entry.fetchedAt = Date.now();
-          entry.refreshing = undefined;
-        }
-      })();
-    }
+    if (Date.now() - entry.fetchedAt > this.#o.refreshMs && !entry.refreshing) this.#refresh(entry, fetch, beforeSwap);
     return entry.value;
+  }
+
+  /**
+   * Reads a cached value again in the background: `read` settles once it is read (and kept
+   * in entry.read), the whole once `value` has it, after `beforeSwap`. Of reads that
+   * overlap, the one started last wins.
+   */
+  #refresh<T>(entry: Cached<T>, fetch: () => Promise<T>, beforeSwap: (old: T, next: T) => Promise<void>): { read: Promise<void> } {
+    const seq = (entry.seq = (entry.seq ?? 0) + 1);
+    const read = fetch().then((next) => {
+      if (seq > (entry.valueSeq ?? 0) && (!entry.read || entry.read.seq < seq)) entry.read = { value: next, seq };
+      return next;
+    });
+    const whole = (async () => {
+      try {
+        const next = await read;
+        await beforeSwap(entry.value, next).catch(() => undefined);
+        if ((entry.valueSeq ?? 0) < seq) {
+          entry.value = next;
+          entry.valueSeq = seq;
+        }
+        if (entry.read?.seq === seq) entry.read = undefined;
+      } catch {
+        /* storage unreachable: keep serving what we know */
+      } finally {
+        entry.fetchedAt = Date.now();
+        // Only the newest read frees the way for the next background refresh.
+        if (entry.seq === seq) entry.refreshing = undefined;
+      }
+    })();
+    entry.refreshing = whole;
+    return { read: read.then(() => undefined, () => undefined) };
   }
 
   /** An alias now points elsewhere: start the new version before requests move to it. */
@@ -268,6 +334,17 @@ export class ModelRegistry {
         if (!existsSync(join(dir, 'model.rds'))) await this.#o.store.download(stored, dir);
         const schema = parseModelSchema(await readFile(join(dir, 'model.json'), 'utf8'));
         if (this.#closed) throw new AppError('model_unavailable', 'The service is shutting down.', { retryAfter: 1 });
+        const size = await this.#makeRoom(stored);
+        if (this.#closed) {
+          this.#reservedProcesses -= size ?? 0;
+          throw new AppError('model_unavailable', 'The service is shutting down.', { retryAfter: 1 });
+        }
+        let pool: WorkerPool;
+        try {
+          pool = this.#o.createPool(dir, schema, stored.name, size);
+        } finally {
+          this.#reservedProcesses -= size ?? 0;
+        }
         const version: LoadedVersion = {
           name: stored.name,
           version: stored.version,
@@ -275,7 +352,7 @@ export class ModelRegistry {
           dir,
           schema,
           validator: new InputValidator(schema),
-          pool: this.#o.createPool(dir, schema, stored.name),
+          pool,
         };
         this.#loaded.set(key, version);
         return version;
@@ -283,6 +360,35 @@ export class ModelRegistry {
       this.#loading.set(key, loading);
     }
     return loading;
+  }
+
+  /**
+   * Under the process cap, room for a version's workers: stops idle versions (least recently
+   * used first) and waits for their processes to end, and returns how many workers it may
+   * start (reserved until its pool exists), or refuses with 503 when every version is busy.
+   * Without a cap: undefined (the pool's own size).
+   */
+  async #makeRoom(stored: StoredVersion): Promise<number | undefined> {
+    const cap = this.#o.processes;
+    if (!cap) return undefined;
+    const candidates = [...this.#loaded].map(([key, l]) => ({ key, size: l.pool.stats().size, pending: l.pool.pending, lastUsed: l.pool.lastUsed }));
+    const plan = planProcesses(candidates, this.#reservedProcesses, cap.perVersion, cap.max);
+    if (!plan) {
+      throw new AppError('overloaded', `This instance runs its most R processes (R_MAX_PROCESSES=${cap.max}) for other model versions, all busy: "${stored.name}" version "${stored.version}" cannot start now. Try again shortly.`, {
+        retryAfter: 2,
+      });
+    }
+    // Counted until their processes are gone, so nothing else starts in their place meanwhile.
+    const stopping = plan.stop.map((key) => this.#loaded.get(key) as LoadedVersion);
+    const freed = stopping.reduce((n, l) => n + l.pool.stats().size, 0);
+    for (const key of plan.stop) this.#loaded.delete(key);
+    this.#reservedProcesses += plan.size + freed;
+    try {
+      await Promise.all(stopping.map((l) => l.pool.close()));
+    } finally {
+      this.#reservedProcesses -= freed;
+    }
+    return plan.size;
   }
 
   /** Stops versions that were replaced or deleted, or that nothing points at and nobody used lately. */

@@ -73,14 +73,23 @@ const field = (name: string, message: string): FieldError => ({ field: name, mes
 const invalid = (errors: FieldError[]): AppError =>
   new AppError('invalid_request', 'The body must be {"version": "3"} or {"versions": {"3": 90, "4": 10}}, optionally with "shadow": {"version": "5", "percent": 20}.', { errors });
 
+const NAME_A_VERSION = 'must name a version: a string such as "3" (or a whole number, 3)';
+
+/** A version as a body may give it: its name, or a whole number for a numbered version (`4` is "4"). */
+function versionName(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  return typeof value === 'string' && isValidName(value) ? value : undefined;
+}
+
 /**
- * Reads the body of an alias move into a route, naming each bad member: `{"version"}`,
+ * Reads the body of an alias move into a route, naming each bad member: `{"version"}` (a
+ * name, or a whole number: `{"version": 4}` is version "4"),
  * or `{"versions": {version: weight}}`, either with an optional `shadow`. Weights are
  * relative (positive numbers); a shadow percent is above 0 and at most 100; the shadow
  * version is not one the alias serves.
  */
 export function readRouteBody(body: unknown): TrafficRoute {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid([field('version', 'must name a version')]);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid([field('version', NAME_A_VERSION)]);
   const b = body as Record<string, unknown>;
   const errors: FieldError[] = [];
   let versions: Record<string, number> = {};
@@ -96,18 +105,22 @@ export function readRouteBody(body: unknown): TrafficRoute {
       }
       if (errors.length === 0 && Object.keys(versions).length === 0) errors.push(field('versions', 'must give at least one version a weight above 0'));
     }
-  } else if (typeof b.version === 'string' && isValidName(b.version)) versions = { [b.version]: 1 };
-  else errors.push(field('version', 'must name a version'));
+  } else {
+    const version = versionName(b.version);
+    if (version !== undefined) versions = { [version]: 1 };
+    else errors.push(field('version', NAME_A_VERSION));
+  }
   const route: TrafficRoute = { versions };
   if (b.shadow !== undefined && b.shadow !== null) {
     const s = b.shadow as Record<string, unknown>;
     if (typeof s !== 'object' || Array.isArray(s)) errors.push(field('shadow', 'must be {"version": "5", "percent": 20}'));
     else {
-      if (typeof s.version !== 'string' || !isValidName(s.version)) errors.push(field('shadow.version', 'must name a version'));
-      else if (Object.hasOwn(versions, s.version)) errors.push(field('shadow.version', 'is served by this alias already; a shadow scores a version the alias does not serve'));
+      const version = versionName(s.version);
+      if (version === undefined) errors.push(field('shadow.version', NAME_A_VERSION));
+      else if (Object.hasOwn(versions, version)) errors.push(field('shadow.version', 'is served by this alias already; a shadow scores a version the alias does not serve'));
       const percent = s.percent ?? 100;
       if (typeof percent !== 'number' || !(percent > 0 && percent <= 100)) errors.push(field('shadow.percent', 'must be a number above 0 and at most 100'));
-      if (errors.length === 0) route.shadow = { version: s.version as string, percent: percent as number };
+      if (errors.length === 0) route.shadow = { version: version as string, percent: percent as number };
     }
   }
   for (const key of Object.keys(b)) if (!['version', 'versions', 'shadow'].includes(key)) errors.push(field(key, 'is not a member of an alias'));

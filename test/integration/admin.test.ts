@@ -72,6 +72,29 @@ describe('model lifecycle over HTTP', () => {
     expect((await admin('/api/models/boston-rf/aliases/staging', 'DELETE')).status).toBe(404);
   });
 
+  it('lists an alias it moved at once, takes a version number, and names what exists in its 404s', async () => {
+    type Listing = { aliases: Record<string, string>; versions: string[] };
+    const moved = await admin('/api/models/boston-rf/aliases/staging', 'PUT', { version: 3 });
+    expect(moved.status).toBe(200);
+    expect(await moved.json()).toMatchObject({ alias: 'staging', to: '3' });
+    // The instance that made the change lists it from the next request on (others within MODEL_REFRESH_MS).
+    expect(((await (await stack.call('/api/models/boston-rf')).json()) as Listing).aliases.staging).toBe('3');
+    const all = (await (await stack.call('/api/models')).json()) as { models: (Listing & { name: string })[] };
+    expect(all.models.find((m) => m.name === 'boston-rf')?.aliases.staging).toBe('3');
+    expect((await admin('/api/models/boston-rf/aliases/staging', 'DELETE')).status).toBe(204);
+    expect(((await (await stack.call('/api/models/boston-rf')).json()) as Listing).aliases.staging).toBeUndefined();
+
+    const noModel = (await (await stack.call('/api/models/bostn-rf')).json()) as { status: number; detail: string };
+    expect(noModel.status).toBe(404);
+    expect(noModel.detail).toMatch(/^There is no model named "bostn-rf"\. Models: .*"boston-rf"/);
+    const noVersion = (await (await stack.post('/api/models/boston-rf/versions/9/score', { data: [row] })).json()) as { status: number; detail: string };
+    expect(noVersion.status).toBe(404);
+    expect(noVersion.detail).toContain('Versions: "1", "2", "3". Aliases: ');
+    expect(noVersion.detail).toContain('"latest"');
+    const moveToNone = (await (await admin('/api/models/boston-rf/aliases/production', 'PUT', { version: '9' })).json()) as { detail: string };
+    expect(moveToNone.detail).toContain('Versions: "1", "2", "3".');
+  });
+
   it('removes an alias, and deletes a version only once nothing points at it', async () => {
     expect((await admin('/api/models/boston-rf/aliases/staging', 'PUT', { version: '2' })).status).toBe(200);
     const inUse = await admin('/api/models/boston-rf/versions/2', 'DELETE');

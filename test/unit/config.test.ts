@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, developmentStorage, readConfig } from '../../functions/config.js';
+import { availableParallelism, totalmem } from 'node:os';
+import { ConfigError, defaultMaxProcesses, developmentStorage, readConfig } from '../../functions/config.js';
 
 const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
@@ -56,6 +57,16 @@ describe('readConfig', () => {
   it("shows R's error messages in answers only when SHOW_R_ERRORS is true", () => {
     expect(readConfig({ ...base, SHOW_R_ERRORS: 'true' }).showRErrors).toBe(true);
     expect(readConfig({ ...base, SHOW_R_ERRORS: '0' }).showRErrors).toBe(false);
+  });
+
+  it('caps R processes per instance by its cores and memory unless R_MAX_PROCESSES says', () => {
+    const fallback = readConfig(base).maxProcesses;
+    expect(fallback).toBe(defaultMaxProcesses());
+    expect(fallback).toBeGreaterThanOrEqual(1);
+    expect(fallback).toBeLessThanOrEqual(4 * availableParallelism());
+    expect(fallback).toBeLessThanOrEqual(Math.max(1, Math.floor(totalmem() / 2 ** 28)));
+    expect(readConfig({ ...base, R_MAX_PROCESSES: '3' }).maxProcesses).toBe(3);
+    expect(() => readConfig({ ...base, R_MAX_PROCESSES: '0' })).toThrow(/R_MAX_PROCESSES must be a whole number from 1/);
   });
 
   it('returns a frozen object', () => {

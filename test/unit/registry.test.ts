@@ -177,4 +177,72 @@ describe('ModelRegistry', () => {
     await waitFor(() => !loaded().includes('2'), { what: 'idle version 2 to stop', last: loaded });
     expect(loaded()).toContain('3');
   });
+  it('keeps R processes under the cap: stops the least recently used idle version, starts smaller, or refuses with Retry-After', async () => {
+    // Calls never answer here: a version with a call stays busy.
+    const sizes: number[] = [];
+    const { store, registry } = await setup({
+      processes: { perVersion: 2, max: 3 },
+      createPool: (_dir, _schema, _name, size) => {
+        sizes.push(size ?? -1);
+        return new WorkerPool(fakeFactory({ startMs: 5, onCall: () => 'hang' }).factory, { size: size ?? 2, queueLimit: 10, timeoutMs: 60_000, maxBatchRows: 10, retryAfterSeconds: 1 });
+      },
+    });
+    for (const version of ['1', '2', '3', '4']) store.publish('m', version);
+    const loaded = () => registry.pools().map((p) => `${p.version}:${p.stats.size}`).sort();
+    const v1 = await registry.resolve('m', '1');
+    await v1.pool.ready();
+    expect(loaded()).toEqual(['1:2']);
+    // Version 2 needs 2 of the 3: idle version 1 stops first (its workers end before 2's start).
+    const v2 = await registry.resolve('m', '2');
+    expect(v1.pool.stats().state).toBe('closed');
+    expect(loaded()).toEqual(['2:2']);
+    await v2.pool.ready();
+    // So does version 2 for version 3; then version 3 is kept busy (its calls never answer).
+    const v3 = await registry.resolve('m', '3');
+    expect(v2.pool.stats().state).toBe('closed');
+    await v3.pool.ready();
+    const busy = v3.pool.score({ rows: 1, type: 'response', columns: { x: [1] } }).catch(() => undefined);
+    expect(loaded()).toEqual(['3:2']);
+    // Version 1 again: busy version 3 is not stopped, so version 1 starts with the one process left.
+    const again = await registry.resolve('m', '1');
+    expect(loaded()).toEqual(['1:1', '3:2']);
+    expect(v3.pool.stats().state).toBe('ready');
+    // Version 1 now has a call in flight too: nothing idle, nothing free.
+    const alsoBusy = again.pool.score({ rows: 1, type: 'response', columns: { x: [1] } }).catch(() => undefined);
+    const refused = await registry.resolve('m', '4').then(
+      () => undefined,
+      (e: AppError) => e,
+    );
+    expect(refused?.code).toBe('overloaded');
+    expect(refused?.status).toBe(503);
+    expect(refused?.retryAfter).toBeGreaterThan(0);
+    expect(refused?.message).toMatch(/R_MAX_PROCESSES=3/);
+    expect(sizes).toEqual([2, 2, 2, 1]);
+    void busy;
+    void alsoBusy;
+  });
+
+  it('lists an alias moved by this instance at once, while requests stay on the old version until the new one is ready', async () => {
+    let start = () => {};
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const { store, registry, pools } = await setup({
+      refreshMs: 60_000,
+      createPool: (dir) => {
+        pools.push(dir);
+        return new WorkerPool(fakeFactory({ startMs: 5, startGate: pools.length === 1 ? undefined : started }).factory, { size: 1, queueLimit: 10, timeoutMs: 1000, maxBatchRows: 10, retryAfterSeconds: 1 });
+      },
+    });
+    store.publish('m', '1', { production: '1' });
+    store.publish('m', '2', { production: '1' });
+    await (await registry.resolve('m', 'production')).pool.ready();
+    expect((await registry.listedIndex('m'))?.aliases.production).toBe('1');
+    store.publish('m', '2', { production: '2' });
+    // No refresh for a minute (refreshMs): this instance made the change and reads it at once.
+    await registry.changed('m');
+    expect((await registry.listedIndex('m'))?.aliases.production).toBe('2');
+    expect((await registry.listModels()).find((i) => i.name === 'm')?.aliases.production).toBe('2');
+    expect((await registry.resolve('m', 'production')).version).toBe('1');
+    start();
+    await waitFor(async () => (await registry.resolve('m', 'production')).version === '2', { what: 'requests to move to version 2 once it is ready' });
+  });
 });

@@ -20,6 +20,19 @@ describe('traffic routes', () => {
     expect(readRouteBody({ versions: { '3': 100, '4': 0 } })).toEqual({ versions: { '3': 100 } });
   });
 
+  it('takes a whole number for a numbered version, and says what a version must be', () => {
+    expect(readRouteBody({ version: 4 })).toEqual({ versions: { '4': 1 } });
+    expect(readRouteBody({ version: '3', shadow: { version: 5, percent: 20 } })).toEqual({ versions: { '3': 1 }, shadow: { version: '5', percent: 20 } });
+    for (const bad of [4.5, -1, true, null, '../x']) {
+      try {
+        readRouteBody({ version: bad });
+        expect.unreachable(`version ${String(bad)} accepted`);
+      } catch (err) {
+        expect((err as AppError).errors).toEqual([{ field: 'version', message: 'must name a version: a string such as "3" (or a whole number, 3)', pointer: '/version' }]);
+      }
+    }
+  });
+
   it('names each bad member of a body', () => {
     expect(errorsOf({})).toEqual(['/version']);
     expect(errorsOf({ versions: { '3': -1, 'a/b': 5 } })).toEqual(['/versions/3', '/versions/a/b']);
