@@ -108,6 +108,7 @@ try {
     // A process group of its own (detached) holds the host and every R worker it starts.
     const options = { stdio: ['ignore', 'inherit', 'inherit'], reject: false, env, detached: true, forceKillAfterDelay: false } as const;
     if (existsSync(func)) {
+      console.log(`once func is up: API reference http://localhost:${HOST_PORT}/api/docs (Authorize with a function key), console http://localhost:${HOST_PORT}/api/console`);
       host = execa(func, ['start', '--enableAuth', '--port', String(HOST_PORT)], options);
     } else {
       console.log('Azure Functions Core Tools (func) is not installed: serving with the local host instead.');

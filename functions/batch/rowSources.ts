@@ -210,6 +210,18 @@ export function csvRowSource(stream: Readable, schema: ModelSchema): RowSource {
 }
 
 /** The header's problems, found in one pass over sets (linear in its length), at most MAX_ERRORS named. */
+const LINE_BREAKS_REMOVED = " Its line breaks look removed (a header's last name runs into the first row's value): curl -d does that to a file; send it with --data-binary @file.csv.";
+
+/**
+ * Whether an unknown header cell is an input's name with more after it ("lstat0.00632"),
+ * as a file whose line breaks were removed has it where its header ends and its first row
+ * begins. One pass over the names: linear in the header.
+ */
+function gluedToName(cell: string, known: ReadonlySet<string>): boolean {
+  for (const name of known) if (cell.length > name.length && cell.startsWith(name)) return true;
+  return false;
+}
+
 function checkHeader(header: string[], schema: ModelSchema, namesColumn: boolean): string[] {
   const known = new Set(schema.features.map((f) => f.name));
   const seen = new Set<string>();
@@ -229,7 +241,8 @@ function checkHeader(header: string[], schema: ModelSchema, namesColumn: boolean
   ];
   if (errors.length > 0) {
     const more = header.length > known.size + 1 ? ` It has ${header.length} columns; the model takes ${known.size}.` : '';
-    throw new AppError('invalid_input', `The CSV header does not match the model's inputs.${more}`, { errors: errors.slice(0, MAX_ERRORS) });
+    const hint = unknown[0] !== undefined && gluedToName(unknown[0], known) ? LINE_BREAKS_REMOVED : '';
+    throw new AppError('invalid_input', `The CSV header does not match the model's inputs.${more}${hint}`, { errors: errors.slice(0, MAX_ERRORS) });
   }
   return header;
 }

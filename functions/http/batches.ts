@@ -141,7 +141,9 @@ export async function submitBatchHttp(request: HttpRequest, context: InvocationC
       const { chunkSize: _chunk, output: _output, ...rows } = body;
       source = jsonRowSource(readRows(rows, c.batchMaxRows, model.validator.maxColumns), model.schema);
     } else {
-      throw new AppError('unsupported_media_type', 'Send batch rows as application/json or text/csv.');
+      // curl -d's own type: it also removes the file's line breaks.
+      const hint = type.startsWith('application/x-www-form-urlencoded') ? " curl -d sends this type and removes a file's line breaks: send a CSV file with -H 'content-type: text/csv' --data-binary @file.csv." : '';
+      throw new AppError('unsupported_media_type', `Send batch rows as application/json or text/csv.${hint}`);
     }
     const options = readBatchOptions(request.query, body, limits);
     const fingerprint = () => hash.digest('hex');

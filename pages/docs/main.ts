@@ -20,7 +20,7 @@ const securitySchemes = {
 function keyFirst(refused?: string): object {
   const description =
     (refused ? `**${refused}**\n\n` : '') +
-    'Click **Authorize** and give a function key (or the master key) to load this service\'s API: its models, each with its typed request body, scoring, batches and admin routes. ' +
+    '**Nothing is listed until you give a key** (hence "No operations defined in spec!" below): click **Authorize** and give a function key (or the master key) to load this service\'s API: its models, each with its typed request body, scoring, batches and admin routes. ' +
     'The key stays in this page\'s memory only: it is not stored, and reloading the page forgets it.';
   return { openapi: '3.1.0', info: { title: 'R scoring service', version: '1.0.0', description }, paths: {}, components: { securitySchemes } };
 }

@@ -38,6 +38,7 @@ const host = await startTestHost({
 });
 // The master key is printed for local use only: it opens every route, admin ones included.
 console.log(`serving ${host.url}/api  (function key: ${host.functionKey})  (master key: ${host.masterKey}; local only)`);
+console.log(`API reference: ${host.url}/api/docs  (Authorize with the function key)  console: ${host.url}/api/console`);
 console.log(`try: curl -s -X POST "${host.url}/api/score?code=${host.functionKey}" -H 'content-type: application/json' \\
   -d '{"data":[{"crim":0.00632,"zn":18,"indus":2.31,"chas":0,"nox":0.538,"rm":6.575,"age":65.2,"dis":4.09,"rad":1,"tax":296,"ptratio":15.3,"black":396.9,"lstat":4.98}]}'`);
 

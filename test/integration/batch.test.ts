@@ -200,6 +200,17 @@ describe('asynchronous batch scoring', () => {
     expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
     const wrongType = await submit('/api/batches', 'a,b', { 'content-type': 'text/plain' });
     expect(wrongType.res.status).toBe(415);
+    // What curl -d @file.csv sends: its own type, or (with -H text/csv) the file without its line breaks.
+    const header = 'crim,zn,indus,chas,nox,rm,age,dis,rad,tax,ptratio,black,lstat';
+    const values = '0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98';
+    const formType = await submit('/api/batches', `${header}${values}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(formType.res.status).toBe(415);
+    expect(formType.body.detail).toContain("-H 'content-type: text/csv' --data-binary @file.csv");
+    const noLineBreaks = await submit('/api/batches', `${header}${values}${values}`);
+    expect(noLineBreaks.res.status).toBe(422);
+    expect(noLineBreaks.body.detail).toContain('line breaks look removed');
+    expect(noLineBreaks.body.detail).toContain('--data-binary @file.csv');
+    expect(badHeader.body.detail).not.toContain('line breaks');
     // Every refusal names the model the rows were checked against, as scoring's do (/api/batches: the default model).
     expect(badHeader.body.model).toEqual({ name: 'boston-rf', version: '1' });
     expect(badRows.body.model).toEqual({ name: 'fragile', version: '1' });

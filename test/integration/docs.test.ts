@@ -106,6 +106,9 @@ describe('the API reference page', () => {
         expect(new URL(page.url()).pathname).toBe('/api/docs/');
         await page.locator('.scheme-container .btn.authorize').waitFor();
         expect(await page.locator('.opblock').count()).toBe(0);
+        // The page itself says why it lists nothing yet, and what to do.
+        await page.getByText('Nothing is listed until you give a key').waitFor();
+        expect(await page.locator('.info .description').textContent()).toMatch(/click Authorize and give a function key/);
       });
       expect(pageResponses.length).toBeGreaterThanOrEqual(3);
       for (const r of pageResponses) expect(r.csp, r.url).toBe(PAGE_CSP);

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,17 @@ describe('publish-model', () => {
     expect(res.exitCode, res.stderr).toBe(0);
     expect((await store.getVersion('relative', '1'))?.files.sort()).toEqual(['model.json', 'model.rds']);
   });
+
+  it("runs the guide's command that publishes versions 2 to 5 of boston-rf, as written", async () => {
+    const guide = await readFile(join(appRoot, 'docs/guide.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Versions and aliases'));
+    const script = /```sh\n([\s\S]*?)```/.exec(section)?.[1] as string;
+    expect(script).toContain('for v in 2 3 4 5');
+    const run = await execa('bash', ['-eo', 'pipefail', '-c', script], { cwd: appRoot, reject: false, env: { AzureWebJobsStorage: azurite.connectionString } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    for (const v of ['2', '3', '4', '5']) expect((await store.getVersion('boston-rf', v))?.files).toContain('model.rds');
+    expect((await store.getIndex('boston-rf'))?.aliases.latest).toBe('5');
+  }, 120_000);
 
   it('refuses unsafe names and a model R cannot describe', async () => {
     await expect(publishModel(store, { model: join(penguins, 'model.rds'), name: '../x', version: '1' })).rejects.toThrow(/name/);

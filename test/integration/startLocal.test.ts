@@ -119,7 +119,9 @@ describe('npm start', () => {
     const history = (code: string) => fetch(`${HOST}/api/models/boston-rf/aliases/production?code=${code}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '1' }) });
     expect((await history(key as string)).status).toBe(401);
     expect((await history('local-master-key')).status).toBe(200);
-    // The pages the README names, built by npm start, without a key (they ask for one).
+    // The pages the README names, printed with their addresses, built by npm start, without a key (they ask for one).
+    expect(output).toContain(`API reference: ${HOST}/api/docs`);
+    expect(output).toContain(`console: ${HOST}/api/console`);
     for (const page of ['docs', 'console']) {
       const res = await fetch(`${HOST}/api/${page}/`);
       expect(res.status, page).toBe(200);
