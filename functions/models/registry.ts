@@ -47,6 +47,8 @@ interface Cached<T> {
   read?: { value: T; seq: number };
   /** The read this instance started after changing the value itself (see stale()). */
   changed?: Promise<void>;
+  /** The same read's swap into `value` (after warming what it points at). */
+  switched?: Promise<void>;
   /** Order of reads started and of the one `value` holds: an older read never wins over a newer one. */
   seq?: number;
   valueSeq?: number;
@@ -146,13 +148,25 @@ export class ModelRegistry {
     const entry = this.#indexes.get(name);
     if (!entry) return;
     entry.fetchedAt = 0;
-    entry.changed = this.#refresh(entry, () => this.#o.store.getIndex(name), (old, next) => this.#warmIfRetargeted(name, old, next)).read;
+    const { read, whole } = this.#refresh(entry, () => this.#o.store.getIndex(name), (old, next) => this.#warmIfRetargeted(name, old, next));
+    entry.changed = read;
+    entry.switched = whole;
   }
 
-  /** As stale(), resolving once the change is read (this instance's listings show it). */
+  /**
+   * As stale(), resolving once this instance serves the change: its listings show it at
+   * once, requests move once a new target's workers are up, waited for at most
+   * SWITCH_WAIT_MS (then requests move when they are, as on any refresh).
+   */
   async changed(name: string): Promise<void> {
     this.stale(name);
-    await this.#indexes.get(name)?.changed;
+    const entry = this.#indexes.get(name);
+    if (!entry) return;
+    await entry.changed;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, SWITCH_WAIT_MS)));
+    await Promise.race([entry.switched, bound]);
+    clearTimeout(timer);
   }
 
   /** A model's versions and aliases as requests are served by them now. */
@@ -266,7 +280,7 @@ export class ModelRegistry {
    * in entry.read), the whole once `value` has it, after `beforeSwap`. Of reads that
    * overlap, the one started last wins.
    */
-  #refresh<T>(entry: Cached<T>, fetch: () => Promise<T>, beforeSwap: (old: T, next: T) => Promise<void>): { read: Promise<void> } {
+  #refresh<T>(entry: Cached<T>, fetch: () => Promise<T>, beforeSwap: (old: T, next: T) => Promise<void>): { read: Promise<void>; whole: Promise<void> } {
     const seq = (entry.seq = (entry.seq ?? 0) + 1);
     const read = fetch().then((next) => {
       if (seq > (entry.valueSeq ?? 0) && (!entry.read || entry.read.seq < seq)) entry.read = { value: next, seq };
@@ -290,7 +304,7 @@ export class ModelRegistry {
       }
     })();
     entry.refreshing = whole;
-    return { read: read.then(() => undefined, () => undefined) };
+    return { read: read.then(() => undefined, () => undefined), whole };
   }
 
   /** An alias now points elsewhere: start the new version before requests move to it. */
@@ -418,6 +432,8 @@ export class ModelRegistry {
 }
 
 const RECHECK_MS = 500;
+/** How long an admin change waits for this instance to serve it (a new target's R workers starting). */
+const SWITCH_WAIT_MS = 30_000;
 
 const keyOf = (s: StoredVersion): string => `${s.name}/${s.version}@${s.tag}`;
 

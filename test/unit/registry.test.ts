@@ -222,7 +222,7 @@ describe('ModelRegistry', () => {
     void alsoBusy;
   });
 
-  it('lists an alias moved by this instance at once, while requests stay on the old version until the new one is ready', async () => {
+  it('lists an alias moved by this instance at once, and answers the move once it serves it (the new version ready)', async () => {
     let start = () => {};
     const started = new Promise<void>((resolve) => (start = resolve));
     const { store, registry, pools } = await setup({
@@ -238,11 +238,15 @@ describe('ModelRegistry', () => {
     expect((await registry.listedIndex('m'))?.aliases.production).toBe('1');
     store.publish('m', '2', { production: '2' });
     // No refresh for a minute (refreshMs): this instance made the change and reads it at once.
-    await registry.changed('m');
-    expect((await registry.listedIndex('m'))?.aliases.production).toBe('2');
+    let done = false;
+    const change = registry.changed('m').then(() => (done = true));
+    await waitFor(async () => (await registry.listedIndex('m'))?.aliases.production === '2', { what: 'the listing to show the move' });
     expect((await registry.listModels()).find((i) => i.name === 'm')?.aliases.production).toBe('2');
+    // Requests stay on version 1, and the change is not answered, until version 2's worker is up.
     expect((await registry.resolve('m', 'production')).version).toBe('1');
+    expect(done).toBe(false);
     start();
-    await waitFor(async () => (await registry.resolve('m', 'production')).version === '2', { what: 'requests to move to version 2 once it is ready' });
+    await change;
+    expect((await registry.resolve('m', 'production')).version).toBe('2');
   });
 });
