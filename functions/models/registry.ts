@@ -66,6 +66,8 @@ export class ModelRegistry {
   readonly #versions = new Map<string, Cached<StoredVersion | undefined>>();
   readonly #loading = new Map<string, Promise<LoadedVersion>>();
   readonly #loaded = new Map<string, LoadedVersion>();
+  /** The last re-read of each index on a miss (see #refetchIndex). */
+  readonly #rechecks = new Map<string, { at: number; read: Promise<ModelIndex | undefined> }>();
   /** R processes of versions starting (counted before their pool exists) or stopping to make room. */
   #reservedProcesses = 0;
   #names: Cached<string[]> | undefined;
@@ -189,9 +191,13 @@ export class ModelRegistry {
 
   /** Re-reads an index at once, at most every RECHECK_MS per model, so misses cannot flood storage. */
   async #refetchIndex(name: string): Promise<ModelIndex | undefined> {
-    const entry = this.#indexes.get(name);
-    if (entry && Date.now() - entry.fetchedAt < RECHECK_MS) return entry.value;
-    const value = await this.#o.store.getIndex(name);
+    // Timed by its own rechecks, not by the background refreshes: one of those may have
+    // read the index just before a publish and finished just after it.
+    const last = this.#rechecks.get(name);
+    if (last !== undefined && Date.now() - last.at < RECHECK_MS) return last.read;
+    const read = this.#o.store.getIndex(name);
+    this.#rechecks.set(name, { at: Date.now(), read: read.catch(() => this.#indexes.get(name)?.value) });
+    const value = await read;
     this.#indexes.set(name, { value, fetchedAt: Date.now(), refreshing: undefined });
     this.#names = undefined;
     return value;

@@ -140,6 +140,26 @@ describe('ModelRegistry', () => {
     expect((await registry.resolve('m', '2')).version).toBe('2');
   });
 
+  it('finds a version published while a background refresh was reading the index', async () => {
+    // Refreshes every 30 ms, each reading the index as it was when the read began and taking 40 ms,
+    // so one is nearly always in flight or just finished, with what it read before a publish.
+    const { store, registry } = await setup({ refreshMs: 30 });
+    const getIndex = store.getIndex.bind(store);
+    store.getIndex = async (name: string) => {
+      const index = await getIndex(name);
+      await sleep(40);
+      return index;
+    };
+    store.publish('m', '1');
+    await registry.resolve('m', '1');
+    for (let i = 0; i < 10; i++) {
+      await registry.resolve('m', '1');
+      await sleep(20);
+    }
+    store.publish('m', '2');
+    expect((await registry.resolve('m', '2')).version).toBe('2');
+  });
+
   it('keeps serving the old version until the new target of a moved alias is ready', async () => {
     // Version 2's worker starts only when the test says: "not ready yet" lasts as long as needed.
     let start = () => {};
