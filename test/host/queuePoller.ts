@@ -29,7 +29,38 @@ function readQueueSettings() {
     visibilityTimeoutMs: timespanMs(q.visibilityTimeout as string | undefined, 0),
     maxPollingIntervalMs: timespanMs(q.maxPollingInterval as string | undefined, 60_000),
     minPollingIntervalMs: 50,
+    /** How message text carries the body: "base64" (the host's default) or "none" (the text is the body). */
+    messageEncoding: String(q.messageEncoding ?? 'base64').toLowerCase() === 'none' ? ('none' as const) : ('base64' as const),
   };
+}
+
+/**
+ * A message's body from its text as the host's queue client decodes it: base64 as .NET's
+ * Convert.FromBase64String reads it (whitespace ignored; otherwise only the base64 alphabet,
+ * in whole groups of four, padded with at most two "="); undefined when it is not base64,
+ * where Node's Buffer.from would decode whatever it could. With messageEncoding "none" the
+ * text is the body.
+ */
+export function decodeMessageText(text: string, encoding: 'base64' | 'none' = queueDefaults.messageEncoding): Buffer | undefined {
+  if (encoding === 'none') return Buffer.from(text, 'utf8');
+  const compact = text.replace(/[ \t\r\n]/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64');
+}
+
+/** The text the host's queue client writes for a body: base64 (canonical, whatever the text it was read from), or the body itself. */
+export function encodeMessageBody(body: Buffer, encoding: 'base64' | 'none' = queueDefaults.messageEncoding): string {
+  return encoding === 'none' ? body.toString('utf8') : body.toString('base64');
+}
+
+/**
+ * The poison queue of a queue, as the listener names it: `<queue>-poison`, unless the queue
+ * is itself a poison queue or the name would pass 63 characters (then it has none).
+ * Azure/azure-sdk-for-net sdk/storage/Microsoft.Azure.WebJobs.Extensions.Storage.Queues/src/Listeners/
+ * QueueListenerFactory.cs, CreatePoisonQueueReference.
+ */
+export function poisonQueueName(queue: string): string | undefined {
+  return queue.endsWith('-poison') || queue.length + '-poison'.length > 63 ? undefined : `${queue}-poison`;
 }
 
 export const queueDefaults = readQueueSettings();
@@ -37,14 +68,19 @@ export const queueDefaults = readQueueSettings();
 interface QueueFunction {
   fn: RegisteredFunction;
   queue: QueueClient;
-  poison: QueueClient;
+  /** None for a queue that has no poison queue: a message that fails there stays invisible for its lease. */
+  poison: QueueClient | undefined;
 }
 
 /**
  * Runs queue triggers as the Functions host does: polls each queue (backing off while it is
- * empty, fetching the next batch once in-flight messages drop to newBatchThreshold), decodes base64 messages, passes JSON as objects with the trigger metadata
- * (dequeueCount, id, ...), deletes a message when its function succeeds, makes it visible
- * again when it fails, and after maxDequeueCount tries moves it to `<queue>-poison`.
+ * empty, fetching the next batch once in-flight messages drop to newBatchThreshold), decodes
+ * base64 messages, passes JSON as objects with the trigger metadata (dequeueCount, id, ...),
+ * deletes a message when its function succeeds, makes it visible again visibilityTimeout
+ * after it fails, and after maxDequeueCount tries moves its body (base64 again) to
+ * `<queue>-poison`. A message that is not base64, or that comes with a dequeueCount past
+ * maxDequeueCount, goes to the poison queue untried. Checked against the WebJobs SDK's own
+ * listener by test/integration/queueConformance.test.ts.
  */
 export class QueuePoller {
   readonly #functions: QueueFunction[] = [];
@@ -73,7 +109,8 @@ export class QueuePoller {
       if (!connection) throw new Error(`queue trigger ${fn.name} has no connection setting`);
       const service = QueueServiceClient.fromConnectionString(connection);
       const name = String(trigger.queueName);
-      this.#functions.push({ fn, queue: service.getQueueClient(name), poison: service.getQueueClient(`${name}-poison`) });
+      const poison = poisonQueueName(name);
+      this.#functions.push({ fn, queue: service.getQueueClient(name), poison: poison === undefined ? undefined : service.getQueueClient(poison) });
     }
   }
 
@@ -133,7 +170,23 @@ export class QueuePoller {
   async #invoke(f: QueueFunction, message: DequeuedMessageItem): Promise<void> {
     this.#inFlight++;
     try {
-      const text = Buffer.from(message.messageText, 'base64').toString('utf8');
+      const body = decodeMessageText(message.messageText);
+      // Text that is not base64 fails the queue client's decoding: the extension's handler for
+      // that moves it, as it is and untried, to the poison queue (Azure/azure-sdk-for-net
+      // sdk/storage/Microsoft.Azure.WebJobs.Extensions.Storage.Queues/src/QueueServiceClientProvider.cs,
+      // CreateMessageDecodingFailedHandler).
+      if (body === undefined) {
+        await this.#toPoison(f, message, message.messageText);
+        return;
+      }
+      // Already past maxDequeueCount (its tries ended without completing, as when their host
+      // died): moved to the poison queue untried (Shared/Queues/QueueProcessor.cs, BeginProcessingMessageAsync).
+      // The poison queue's client encodes the body again, so the text there is canonical base64.
+      if (message.dequeueCount > queueDefaults.maxDequeueCount) {
+        await this.#toPoison(f, message, encodeMessageBody(body));
+        return;
+      }
+      const text = body.toString('utf8');
       let payload: unknown = text;
       try {
         payload = JSON.parse(text);
@@ -166,10 +219,10 @@ export class QueuePoller {
         await f.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
       } catch (err) {
         this.failures.push({ functionName: f.fn.name, dequeueCount: message.dequeueCount, error: (err as Error).message });
+        // A queue without a poison queue keeps a failed message invisible (for its lease), rather than retrying it at once.
+        if (!f.poison) return;
         if (message.dequeueCount >= queueDefaults.maxDequeueCount) {
-          await f.poison.createIfNotExists();
-          await f.poison.sendMessage(message.messageText);
-          await f.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
+          await this.#toPoison(f, message, encodeMessageBody(body));
         } else {
           await f.queue
             .updateMessage(message.messageId, message.popReceipt, undefined, queueDefaults.visibilityTimeoutMs / 1000)
@@ -179,5 +232,13 @@ export class QueuePoller {
     } finally {
       this.#inFlight--;
     }
+  }
+
+  /** Adds `text` to the function's poison queue (creating it) and deletes the message; nothing where there is no poison queue. */
+  async #toPoison(f: QueueFunction, message: DequeuedMessageItem, text: string): Promise<void> {
+    if (!f.poison) return;
+    await f.poison.createIfNotExists();
+    await f.poison.sendMessage(text);
+    await f.queue.deleteMessage(message.messageId, message.popReceipt).catch(() => undefined);
   }
 }

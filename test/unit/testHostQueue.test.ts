@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAzurite, type Azurite } from '../../scripts/azurite.js';
 import { control, FIXTURE_QUEUE, resetControl } from '../fixtures/host-app/control.js';
-import { queueDefaults } from '../host/queuePoller.js';
+import { decodeMessageText, encodeMessageBody, poisonQueueName, queueDefaults } from '../host/queuePoller.js';
 import { startTestHost, type TestHost } from '../host/testHost.js';
 import { waitFor } from '../helpers/waitFor.js';
 
@@ -91,5 +91,37 @@ describe('test host: queue invocations past functionTimeout', () => {
     expect(httpHost.core.hooks.get('appStart')).toHaveLength(1);
     // The http app's host started only its own appStart hook.
     expect(control().events).toEqual(['appStart']);
+  });
+});
+
+// How the test host reads message text and names poison queues, after the WebJobs SDK listener's sources (its main
+// cases are checked against the listener itself by test/integration/queueConformance.test.ts).
+describe('test host: message text and poison queue names, as the queue listener reads them', () => {
+  it.each([
+    ['base64 of JSON', Buffer.from('{"batch":"b"}').toString('base64'), '{"batch":"b"}'],
+    ['base64 broken into lines', Buffer.from('{"batch":"b"}').toString('base64').replace(/(.{4})/g, '$1\r\n'), '{"batch":"b"}'],
+    ['empty text', '', ''],
+    ['JSON that is not base64', '{"batch":"b"}', undefined],
+    ['one group of four', 'eyJi', '{"b'],
+    ['a group short of four', 'eyJ', undefined],
+    ['padding inside', 'ab==cd==', undefined],
+  ])('decodes %s', (_what, text, body) => {
+    const decoded = decodeMessageText(text, 'base64');
+    expect(decoded?.toString('utf8')).toBe(body);
+  });
+
+  it('writes a body back as canonical base64, and leaves text alone without an encoding', () => {
+    expect(encodeMessageBody(Buffer.from('{"a":1}'), 'base64')).toBe('eyJhIjoxfQ==');
+    expect(decodeMessageText('{"a":1}', 'none')?.toString()).toBe('{"a":1}');
+    expect(encodeMessageBody(Buffer.from('{"a":1}'), 'none')).toBe('{"a":1}');
+  });
+
+  it.each([
+    ['batch-chunks', 'batch-chunks-poison'],
+    ['batch-chunks-poison', undefined],
+    ['q'.repeat(56), `${'q'.repeat(56)}-poison`],
+    ['q'.repeat(57), undefined],
+  ])('names the poison queue of %s', (queue, poison) => {
+    expect(poisonQueueName(queue)).toBe(poison);
   });
 });
