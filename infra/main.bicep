@@ -22,7 +22,12 @@ param rWorkers string = ''
 @description('vCPUs and memory of each instance (replica).')
 param cpu string = '2.0'
 param memory string = '4Gi'
+@description('Replicas the app keeps running at least (R starts in seconds, so 1 keeps one warm), and at most (Container Apps allows up to 1000).')
+@minValue(0)
+@maxValue(1000)
 param minInstances int = 1
+@minValue(1)
+@maxValue(1000)
 param maxInstances int = 10
 @description('Days a batch (its rows, results and state) is kept before Blob Storage deletes it.')
 param batchRetentionDays int = 14
@@ -282,6 +287,40 @@ module deployedImage 'modules/fetch-container-image.bicep' = {
   params: { exists: apiExists, name: 'func-${token}' }
 }
 
+// The image azd pushed, else the one the app runs now, else the base image (first provision).
+var image = !empty(imageName) ? imageName : (!empty(deployedImage.outputs.image) ? deployedImage.outputs.image : baseImage)
+
+// Health probes, on the app's own image (the base image has no functions to answer them).
+// Startup gives the host its 2 minutes of worker initialisation and more (15 s x 10), then
+// liveness restarts a replica whose app stops answering. Readiness keeps a replica out of
+// traffic while no R worker is ready, but only when a model is preloaded (PRELOAD_MODELS is
+// DEFAULT_MODEL): with none, a replica starts R on its first request, which /api/health/ready
+// would never let through, so readiness then asks /api/health/live.
+var probes = [
+  {
+    type: 'Startup'
+    httpGet: { path: '/api/health/live', port: hostPort }
+    initialDelaySeconds: 5
+    periodSeconds: 15
+    failureThreshold: 10
+    timeoutSeconds: 5
+  }
+  {
+    type: 'Liveness'
+    httpGet: { path: '/api/health/live', port: hostPort }
+    periodSeconds: 30
+    failureThreshold: 3
+    timeoutSeconds: 5
+  }
+  {
+    type: 'Readiness'
+    httpGet: { path: empty(defaultModel) ? '/api/health/live' : '/api/health/ready', port: hostPort }
+    periodSeconds: 10
+    failureThreshold: 3
+    timeoutSeconds: 5
+  }
+]
+
 resource app 'Microsoft.App/containerApps@2024-10-02-preview' = {
   name: 'func-${token}'
   location: location
@@ -314,11 +353,12 @@ resource app 'Microsoft.App/containerApps@2024-10-02-preview' = {
       containers: [
         {
           name: 'api'
-          image: !empty(imageName) ? imageName : (!empty(deployedImage.outputs.image) ? deployedImage.outputs.image : baseImage)
+          image: image
           resources: { cpu: json(cpu), memory: memory }
           // Settings left empty are left out: the code reads empty as unset.
           env: filter(appSettings, s => !empty(s.value))
           volumeMounts: [{ volumeName: 'functions-keys', mountPath: '/run/secrets/functions-keys' }]
+          probes: image == baseImage ? [] : probes
         }
       ]
       scale: { minReplicas: minInstances, maxReplicas: maxInstances }

@@ -11,4 +11,5 @@ resource existingApp 'Microsoft.App/containerApps@2024-10-02-preview' existing =
   name: name
 }
 
-output image string = exists ? existingApp.properties.template.containers[0].image : ''
+// existingApp is there whenever exists is true: the condition guards the access (hence !).
+output image string = exists ? existingApp!.properties.template.containers[0].image : ''
