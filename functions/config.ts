@@ -34,6 +34,8 @@ export interface Config {
   defaultModel: string;
   /** Models whose workers start with the app rather than on first use. */
   preloadModels: string[];
+  /** How long a model whose preload failed waits before it is tried again. */
+  preloadRetryMs: number;
   rscript: string;
   /** How the app talks to its R workers: "pipe" (standard streams) or "http" (plumber on loopback). */
   rTransport: 'pipe' | 'http';
@@ -200,6 +202,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     modelsContainer,
     defaultModel,
     preloadModels: list('PRELOAD_MODELS', defaultModel ? [defaultModel] : []),
+    preloadRetryMs: int('PRELOAD_RETRY_MS', 30_000, 100),
     rscript: text('R_SCRIPT', 'Rscript'),
     rTransport: text('R_TRANSPORT', 'pipe') as Config['rTransport'],
     workersPerModel: int('R_WORKERS', availableParallelism(), 1, 64),

@@ -1,7 +1,7 @@
 // The Functions app's entry: importing each function file registers it with the host.
 import { app } from '@azure/functions';
 import { config } from './config.js';
-import { models, shutdown } from './runtime.js';
+import { preloader, shutdown } from './runtime.js';
 import { startTelemetry, telemetry } from './telemetry.js';
 import './http/admin.js';
 import './http/health.js';
@@ -25,11 +25,7 @@ const TERMINATE_BUDGET_MS = 4000;
 // during which no request is served: models preload in the background (readiness reports them).
 app.hook.appStart(async () => {
   await startTelemetry();
-  for (const name of config().preloadModels) {
-    void models()
-      .preload(name)
-      .catch((err: unknown) => console.warn(`preloading model ${name} failed: ${(err as Error).message}`));
-  }
+  void preloader().start(config().preloadModels);
 });
 
 // Within the host's grace period: stop every R worker (SIGKILL after 2 s) and send what

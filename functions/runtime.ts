@@ -1,4 +1,5 @@
 import { BATCH_JOBS_QUEUE, BATCH_QUEUE, config } from './config.js';
+import { Preloader } from './models/preloader.js';
 import { ModelRegistry } from './models/registry.js';
 import { rHandlerDir } from './paths.js';
 import { BatchStore } from './storage/batchStore.js';
@@ -137,7 +138,17 @@ export function monitor(): Monitor {
 }
 
 /** Writes what the monitor holds, then stops every R worker. */
+let preloaderOfProcess: Preloader | undefined;
+
+/** The process's preloads (PRELOAD_MODELS), started by the app's start hook. */
+export function preloader(): Preloader {
+  preloaderOfProcess ??= new Preloader((name) => models().preload(name), { retryMs: config().preloadRetryMs, warn: (m) => console.warn(m) });
+  return preloaderOfProcess;
+}
+
 export async function shutdown(): Promise<void> {
+  preloaderOfProcess?.stop();
+  preloaderOfProcess = undefined;
   const r = registry;
   registry = undefined;
   const m = monitorOfProcess;

@@ -240,6 +240,7 @@ var appSettings = [
   { name: 'BATCHES_CONTAINER', value: 'batches' }
   { name: 'DEFAULT_MODEL', value: defaultModel }
   { name: 'PRELOAD_MODELS', value: defaultModel }
+  { name: 'PRELOAD_RETRY_MS', value: '30000' }
   { name: 'R_SCRIPT', value: 'Rscript' }
   { name: 'R_TRANSPORT', value: 'pipe' }
   { name: 'R_WORKERS', value: rWorkers }
@@ -293,9 +294,9 @@ var image = !empty(imageName) ? imageName : (!empty(deployedImage.outputs.image)
 // Health probes, on the app's own image (the base image has no functions to answer them).
 // Startup gives the host its 2 minutes of worker initialisation and more (15 s x 10), then
 // liveness restarts a replica whose app stops answering. Readiness keeps a replica out of
-// traffic while no R worker is ready, but only when a model is preloaded (PRELOAD_MODELS is
-// DEFAULT_MODEL): with none, a replica starts R on its first request, which /api/health/ready
-// would never let through, so readiness then asks /api/health/live.
+// traffic while its preloaded model (PRELOAD_MODELS is DEFAULT_MODEL) starts and while no
+// loaded version has a ready R worker; a replica with nothing loaded is ready (R starts on
+// its first request), and so is one whose preload failed (it retries in the background).
 var probes = [
   {
     type: 'Startup'
@@ -314,7 +315,7 @@ var probes = [
   }
   {
     type: 'Readiness'
-    httpGet: { path: empty(defaultModel) ? '/api/health/live' : '/api/health/ready', port: hostPort }
+    httpGet: { path: '/api/health/ready', port: hostPort }
     periodSeconds: 10
     failureThreshold: 3
     timeoutSeconds: 5

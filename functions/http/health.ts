@@ -1,28 +1,32 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { models } from '../runtime.js';
+import { readinessOf, servesTraffic, type Readiness } from '../models/readiness.js';
+import { models, preloader } from '../runtime.js';
 
 /** GET /api/health/live: the app's process answers. */
 export async function healthLive(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   return { status: 200, jsonBody: { status: 'live' } };
 }
 
-/** What readiness is made of: the state of the pools of the versions loaded. */
-function readiness(): { status: 'ready' | 'degraded' | 'unavailable'; pools: ReturnType<ReturnType<typeof models>['pools']> } {
-  const pools = models().pools();
-  const ready = pools.some((p) => p.stats.ready > 0);
-  const degraded = pools.some((p) => p.stats.state !== 'ready');
-  return { status: !ready ? 'unavailable' : degraded ? 'degraded' : 'ready', pools };
+/** What readiness is made of: the state of the pools of the versions loaded, and the preloads. */
+function readiness(): { status: Readiness; pools: ReturnType<ReturnType<typeof models>['pools']> } {
+  const registry = models();
+  const pools = registry.pools();
+  return { status: readinessOf(pools.map((p) => p.stats), { warming: preloader().warming, loading: registry.loading }), pools };
 }
 
 /**
- * GET /api/health/ready (no key, for the platform's probes): 200 once at least one model
- * version has a ready R worker ("degraded" while some workers restart), 503 otherwise. It
- * names no model: which versions run, and how often they restarted, is behind a key
- * (/api/health/models).
+ * GET /api/health/ready (no key, for the platform's probes): 503 while the instance should
+ * not be given requests (`starting`: a preloaded model's first try under way; `unavailable`:
+ * versions loaded and no R worker ready), else 200 (`ready`, `degraded` while some workers
+ * restart, `idle` when nothing is loaded: R starts on the first request). A preloaded model
+ * that cannot load does not keep the instance out (it is tried again in the background), or
+ * nobody could publish it. It names no model: which versions run, and how often they
+ * restarted, is behind a key (/api/health/models).
  */
 export async function healthReady(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   const { status } = readiness();
-  return { status: status === 'unavailable' ? 503 : 200, headers: status === 'unavailable' ? { 'retry-after': '5' } : {}, jsonBody: { status } };
+  const serves = servesTraffic(status);
+  return { status: serves ? 200 : 503, headers: serves ? {} : { 'retry-after': '5' }, jsonBody: { status } };
 }
 
 /** GET /api/health/models (function key): the readiness, and each loaded version's workers. */

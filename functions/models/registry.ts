@@ -245,6 +245,11 @@ export class ModelRegistry {
     await loaded.pool.ready();
   }
 
+  /** How many versions are downloading or starting their first workers. */
+  get loading(): number {
+    return this.#loading.size;
+  }
+
   /** Each loaded version's workers, for health and readiness. */
   pools(): { name: string; version: string; stats: PoolStats }[] {
     return [...this.#loaded.values()].map((l) => ({ name: l.name, version: l.version, stats: l.pool.stats() }));

@@ -291,7 +291,7 @@ export function openApiDocument(published: PublishedModel[], defaultModel: strin
     },
   };
   paths['/health/live'] = { get: { operationId: 'live', security: [], responses: { '200': { description: 'The app answers' } } } };
-  paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'At least one model can score: {"status": "ready" | "degraded"}' }, '503': { description: 'No model can score yet' } } } };
+  paths['/health/ready'] = { get: { operationId: 'ready', security: [], responses: { '200': { description: 'The instance takes requests: {"status": "ready" | "degraded" | "idle"} (idle: nothing loaded yet, R starts on the first request)' }, '503': { description: 'Not yet: {"status": "starting" | "unavailable"} (a preloaded model starting; loaded versions with no R worker ready)' } } } };
   paths['/health/models'] = {
     get: { operationId: 'healthModels', summary: 'The loaded versions and their R workers', security, responses: { '200': { description: '{"status", "models": [{name, version, state, workers, readyWorkers, queued, restarts}]}: the versions whose workers run' }, ...errorResponses(401) } },
   };

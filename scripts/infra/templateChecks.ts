@@ -176,9 +176,8 @@ export const checkHealthProbes: TemplateCheck = (t, needs) => {
   const probes = found.app.container.probes;
   if (!Array.isArray(probes)) return [`the app's probes are ${probes === undefined ? 'not set' : `known only at deployment: ${describe(probes)}`}`];
   const byType = new Map(probes.map((p: Record<string, unknown>) => [String(p.type).toLowerCase(), p]));
-  // With no model preloaded, a replica starts R on its first request: readiness on the
-  // ready route would keep every replica out of traffic for good.
-  const readyPath = found.config && found.config.preloadModels.length > 0 ? needs.probes.ready : needs.probes.live;
+  // The ready route keeps a replica out only while it warms up or has no ready R worker (functions/models/readiness.ts).
+  const readyPath = needs.probes.ready;
   const out: string[] = [];
   for (const [type, path] of [['startup', needs.probes.live], ['liveness', needs.probes.live], ['readiness', readyPath]] as const) {
     const p = byType.get(type);

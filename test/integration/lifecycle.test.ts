@@ -58,6 +58,29 @@ describe('start and stop within the host limits', () => {
     }
   }, 150_000);
 
+  it('takes requests when its default model is not published yet, and preloads it once it is', async () => {
+    const store = ModelStore.fromConnectionString(azurite.connectionString, 'models');
+    const host = await startHostProcess(azurite.connectionString, { DEFAULT_MODEL: 'published-later', PRELOAD_RETRY_MS: '500' }, false);
+    try {
+      // The first try failed (no such model): the replica is not kept out of traffic for it,
+      // or nobody could reach it to publish the model.
+      await waitFor(async () => (await fetch(`${host.url}/api/health/ready`)).status === 200, { timeoutMs: 60_000, what: 'readiness after the failed first preload' });
+      expect(await (await fetch(`${host.url}/api/health/ready`)).json()).toEqual({ status: 'idle' });
+      expect(host.stderr()).toMatch(/preloading model published-later failed, trying again/);
+      await publishModel(store, { model: join(lm, 'model.rds'), schema: join(lm, 'model.json'), name: 'published-later', version: '1' });
+      // Nobody asks for it: the retry starts its workers.
+      await waitFor(
+        async () => {
+          const body = (await (await host.call('/api/health/models')).json()) as { status: string; models: { name: string; readyWorkers: number }[] };
+          return body.status === 'ready' && body.models.some((m) => m.name === 'published-later' && m.readyWorkers > 0);
+        },
+        { timeoutMs: 60_000, what: 'the default model, published after the start, to be preloaded' },
+      );
+    } finally {
+      await host.stop();
+    }
+  }, 150_000);
+
   it('stops within the 5 s grace period, R workers and all, while R is busy', async () => {
     const host = await startHostProcess(azurite.connectionString, { PRELOAD_MODELS: 'slow', DEFAULT_MODEL: 'slow', R_WORKERS: '2', ...held.env });
     const pattern = workerPattern(host.modelCacheDir, { name: 'slow', version: '1', script: 'worker' });
