@@ -137,7 +137,6 @@ export function monitor(): Monitor {
   return monitorOfProcess;
 }
 
-/** Writes what the monitor holds, then stops every R worker. */
 let preloaderOfProcess: Preloader | undefined;
 
 /** The process's preloads (PRELOAD_MODELS), started by the app's start hook. */
@@ -146,6 +145,7 @@ export function preloader(): Preloader {
   return preloaderOfProcess;
 }
 
+/** Stops the preloads' retries, writes what the monitor holds, then stops every R worker. */
 export async function shutdown(): Promise<void> {
   preloaderOfProcess?.stop();
   preloaderOfProcess = undefined;
