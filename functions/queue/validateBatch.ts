@@ -6,6 +6,7 @@ import { discardBatch, storeBatch } from '../batch/submitBatch.js';
 import { BATCH_JOBS_QUEUE, config } from '../config.js';
 import { AppError, isAppError, problemDetails } from '../errors.js';
 import { batches, models } from '../runtime.js';
+import { statusOf } from '../storage/storageErrors.js';
 import { telemetry } from '../telemetry.js';
 
 /** The blob was replaced after the batch was submitted: its rows are not the ones submitted. */
@@ -13,15 +14,6 @@ const inputChanged = (blob: string) =>
   new AppError('invalid_request', `The blob "${blob}" was replaced after the batch was submitted, so its rows are not the ones submitted; nothing was scored. Upload the input again (to a new upload URL) and submit it anew.`, {
     errors: [{ field: 'blob', message: 'was replaced after the batch was submitted', pointer: '/blob' }],
   });
-
-/** The HTTP status of a storage error, also where the row reader wrapped it. */
-function statusOf(err: unknown): number | undefined {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const status = (e as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number') return status;
-  }
-  return undefined;
-}
 
 /** Failures that say something about the input, not about this attempt: final at once. */
 const isVerdict = (err: unknown): err is AppError => isAppError(err) && err.status >= 400 && err.status < 500;

@@ -1,5 +1,6 @@
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
+import { isStatus } from './storageErrors.js';
 import type { StorageAccess } from '../config.js';
 import { blobService, queueService } from './clients.js';
 import { createHash } from 'node:crypto';
@@ -33,7 +34,6 @@ export interface ChunkMessage {
 const RECENT_FRAME_BYTES = 32 * 2 ** 20;
 
 const pad = (n: number) => String(n).padStart(6, '0');
-const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 const paths = {
   manifest: (id: string) => `${id}/manifest.json`,

@@ -1,4 +1,5 @@
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
+import { isStatus } from './storageErrors.js';
 import type { StorageAccess } from '../config.js';
 import { blobService } from './clients.js';
 import { createHash } from 'node:crypto';
@@ -44,7 +45,6 @@ export interface AliasMove {
   by: string;
 }
 
-const isStatus = (err: unknown, ...codes: number[]): boolean => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 /**
  * Models in Blob Storage: `{name}/{version}/model.rds`, `model.json`, optional `score.R`,
